@@ -1,0 +1,60 @@
+"""The domain's own failures; the HTTP layer maps each to one status code."""
+
+
+class DomainError(Exception):
+    """Base of every failure the domain reports to its callers."""
+
+
+class BackupNotFoundError(DomainError):
+    def __init__(self, backup_id: str) -> None:
+        super().__init__(f"No backup named {backup_id!r} is known; refresh the catalog if it was just added.")
+
+
+class BackupUnreadableError(DomainError):
+    def __init__(self, backup_id: str, problem: str | None) -> None:
+        super().__init__(f"Backup {backup_id!r} can't be opened: {problem or 'it is unreadable.'}")
+
+
+class CatalogUnavailableError(DomainError):
+    """The catalog database can't be reached right now."""
+
+
+class InvalidBackupFolderError(DomainError):
+    """A backup folder's files are missing or malformed; the message is one sentence for the user."""
+
+
+class WrongPassphraseError(DomainError):
+    """The passphrase does not unlock the backup's keybag (or none was given for an encrypted backup)."""
+
+
+class SessionRequiredError(DomainError):
+    """No live unlock session: the header is missing, the token unknown, or it expired."""
+
+
+class ForeignSessionError(DomainError):
+    def __init__(self) -> None:
+        super().__init__("This session token belongs to another backup.")
+
+
+class EntryNotFoundError(DomainError):
+    """No regular file with that id, or its content is missing from the backup."""
+
+
+class InvalidQueryError(DomainError):
+    """A query parameter is out of range or malformed."""
+
+
+class RangeNotSatisfiableError(DomainError):
+    def __init__(self, length: int) -> None:
+        super().__init__(f"The requested range is not satisfiable; the file has {length} bytes.")
+        self.length = length
+
+
+class TooManyAttemptsError(DomainError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"Too many failed unlock attempts; try again in {retry_after_seconds} s.")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class CorruptBackupError(DomainError):
+    """The backup's manifest or a payload is damaged; the message says which, in one sentence."""

@@ -1,0 +1,68 @@
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from domain.manifest import ByteRange, FilePage, FileQuery
+
+
+class FileContent(Protocol):
+    """A regular file's plaintext, readable at any offset without decrypting what precedes it."""
+
+    @property
+    def relative_path(self) -> str:
+        """The manifest's relative path of the file (the HTTP layer names the download after it)."""
+        ...
+
+    @property
+    def length(self) -> int:
+        """The true plaintext length (from the padding for encrypted payloads)."""
+        ...
+
+    @property
+    def etag(self) -> str:
+        """Changes whenever the payload changes; reveals nothing of the plaintext."""
+        ...
+
+    def read(self, byte_range: ByteRange) -> AsyncIterator[bytes]:
+        """The plaintext of `byte_range` in bounded chunks; memory does not grow with the range's size.
+
+        Raises `CorruptBackupError` when the payload turns out damaged or shorter than its length.
+        """
+        ...
+
+
+class OpenBackup(Protocol):
+    """One unlocked backup: its manifest (shared by every session of the backup) and its payloads' keys."""
+
+    @property
+    def passphrase_key(self) -> bytes | None:
+        """The key the class keys unwrap from (None for an unencrypted backup)."""
+        ...
+
+    async def files(self, query: FileQuery) -> FilePage: ...
+
+    async def domains(self) -> list[str]:
+        """Distinct domains, sorted by code point."""
+        ...
+
+    async def content(self, file_id: str) -> FileContent:
+        """Raises `EntryNotFoundError` when `file_id` is unknown, not a regular file, or has no payload."""
+        ...
+
+    async def close(self) -> None:
+        """Forget this handle's keys; the shared manifest is dropped with the last handle of its backup."""
+        ...
+
+
+class BackupVault(Protocol):
+    """Unlocks backups by id. Key derivation runs off the event loop, a bounded number at once."""
+
+    async def open(self, backup_id: str, passphrase: str | None) -> OpenBackup:
+        """Unlock with a passphrase (None or anything for an unencrypted backup).
+
+        Raises `WrongPassphraseError`, `BackupNotFoundError` (no such folder), `CorruptBackupError`.
+        """
+        ...
+
+    async def open_with_key(self, backup_id: str, passphrase_key: bytes | None) -> OpenBackup:
+        """Unlock with a key from an earlier `open`, without key derivation. Raises as `open` does."""
+        ...

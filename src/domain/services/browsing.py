@@ -1,0 +1,23 @@
+from domain.errors import InvalidQueryError
+from domain.manifest import ByteRange, FilePage, FileQuery
+from domain.ports.sessions import Session
+from domain.ports.vault import FileContent
+
+
+class ManifestService:
+    """Queries of an unlocked backup's manifest, and its files' plaintext."""
+
+    async def files(self, session: Session, query: FileQuery) -> FilePage:
+        return await session.opened.files(query)
+
+    async def domains(self, session: Session) -> list[str]:
+        return await session.opened.domains()
+
+    async def content(self, session: Session, file_id: str) -> FileContent:
+        if len(file_id) != 40 or any(char not in "0123456789abcdef" for char in file_id):
+            raise InvalidQueryError("file_id must be 40 lowercase hexadecimal characters.")
+        return await session.opened.content(file_id)
+
+
+def whole(content: FileContent) -> ByteRange:
+    return ByteRange(0, content.length)

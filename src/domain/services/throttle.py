@@ -1,0 +1,52 @@
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.errors import TooManyAttemptsError
+from domain.ports.clock import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottlePolicy:
+    """After `free_attempts` failures in a row, each further attempt waits twice as long, to `max_delay`."""
+
+    free_attempts: int = 5
+    first_delay: timedelta = timedelta(seconds=1)
+    max_delay: timedelta = timedelta(seconds=60)
+
+    def delay_after(self, failures: int) -> timedelta:
+        if failures < self.free_attempts:
+            return timedelta(0)
+        doublings = min(failures - self.free_attempts, 30)
+        return min(self.first_delay * (1 << doublings), self.max_delay)
+
+
+@dataclass(slots=True)
+class _Failures:
+    count: int
+    last_at: datetime
+
+
+class FailedUnlockThrottle:
+    """Slows passphrase guessing per backup; a success clears the record, so the owner is never locked out
+    for longer than `max_delay`."""
+
+    def __init__(self, clock: Clock, policy: ThrottlePolicy | None = None) -> None:
+        self._clock = clock
+        self._policy = policy or ThrottlePolicy()
+        self._failures: dict[str, _Failures] = {}
+
+    def check(self, backup_id: str) -> None:
+        failures = self._failures.get(backup_id)
+        if failures is None:
+            return
+        wait_until = failures.last_at + self._policy.delay_after(failures.count)
+        remaining = (wait_until - self._clock.now()).total_seconds()
+        if remaining > 0:
+            raise TooManyAttemptsError(max(1, int(remaining + 0.999)))
+
+    def failed(self, backup_id: str) -> None:
+        previous = self._failures.get(backup_id)
+        self._failures[backup_id] = _Failures((previous.count if previous else 0) + 1, self._clock.now())
+
+    def succeeded(self, backup_id: str) -> None:
+        self._failures.pop(backup_id, None)
