@@ -1,0 +1,98 @@
+import sqlite3
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5.0
+POSTGRES_COMMAND_TIMEOUT_SECONDS = 30.0
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+_BEGIN_IMMEDIATE = "catalog_sqlite_begin_immediate"
+
+
+def create_catalog_engine(url: str) -> AsyncEngine:
+    """An engine for an SQLite or PostgreSQL catalog URL; nothing connects until it is first used.
+
+    A URL without a driver (`sqlite:///…`, `postgresql://…`) gets the async one (aiosqlite, asyncpg).
+    """
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        return _postgres_engine(parsed)
+    raise ValueError(f"The catalog database must be SQLite or PostgreSQL, not {backend!r}.")
+
+
+def for_writing(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine whose transactions take SQLite's write lock as they begin.
+
+    A deferred SQLite transaction that reads and then writes fails at once with "database is locked"
+    when another writer got in between; an immediate one waits for the busy timeout instead.
+    PostgreSQL ignores the option.
+    """
+    return engine.execution_options(**{_BEGIN_IMMEDIATE: True})
+
+
+def _postgres_engine(url: URL) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            "command_timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS,
+            "server_settings": {"application_name": "ios-backup-api"},
+        },
+    )
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+    folder = _database_folder(url)
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "do_connect")
+    def make_folder(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> None:
+        # On each connect rather than once: a folder that can't be made yet (an unmounted volume) is
+        # reported as an unavailable catalog, and works once it can be.
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    @event.listens_for(sync_engine, "connect")
+    def configure(dbapi_connection: Any, connection_record: Any) -> None:
+        # SQLAlchemy emits BEGIN itself (below): the sqlite3 module would skip it before DDL and SELECT,
+        # which would leave migrations and reads outside a transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0] != "wal":
+            # The switch needs the file to itself and fails at once when another connection is busy (often
+            # switching it too): carry on in the current mode then; the file keeps WAL once it is set.
+            with suppress(sqlite3.OperationalError):
+                cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_BEGIN_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _database_folder(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).parent

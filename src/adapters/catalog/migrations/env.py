@@ -1,0 +1,19 @@
+"""Alembic's entry point, run by `adapters.catalog.migrate.upgrade_schema` on a connection it hands over."""
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from adapters.catalog.tables import metadata
+
+connection = context.config.attributes.get("connection")
+if not isinstance(connection, Connection):
+    raise RuntimeError("Run the catalog migrations through adapters.catalog.migrate.upgrade_schema.")
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    # SQLite alters a table by copying it; autogenerate then writes batch operations that work on both.
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()
