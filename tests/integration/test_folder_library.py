@@ -1,0 +1,126 @@
+import os
+import plistlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from adapters.filesystem.folder_library import FolderBackupLibrary
+from domain.backups import BackupStatus
+from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, write_samples
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pristine")
+    write_samples(root)
+    return root
+
+
+@pytest.fixture
+def base(pristine: Path, tmp_path: Path) -> Path:
+    base = tmp_path / "base"
+    shutil.copytree(pristine, base)
+    return base
+
+
+def _broken_copy(base: Path, name: str) -> Path:
+    folder = base / name
+    shutil.copytree(base / PLAIN_ID, folder)
+    return folder
+
+
+async def _summaries(base: Path) -> dict[str, object]:
+    library = FolderBackupLibrary(base)
+    return {
+        backup.summary.id: backup.summary for backup in await library.read(list(await library.fingerprints()))
+    }
+
+
+async def test_reads_the_summary_of_each_backup(base: Path) -> None:
+    summaries = await _summaries(base)
+    assert set(summaries) == {ENCRYPTED_ID, PLAIN_ID}
+    encrypted = summaries[ENCRYPTED_ID]
+    assert encrypted.is_encrypted is True  # type: ignore[attr-defined]
+    assert encrypted.status is BackupStatus.READY  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "problem"),
+    [
+        (lambda f: (f / "Manifest.plist").unlink(), "Manifest.plist is missing."),
+        (
+            lambda f: (f / "Manifest.plist").write_bytes(b"garbage"),
+            "Manifest.plist is not a valid property list.",
+        ),
+        (
+            lambda f: (f / "Info.plist").write_bytes(b"bplist00\x01\x02"),
+            "Info.plist is not a valid property list.",
+        ),
+        (lambda f: (f / "Info.plist").unlink(), "Info.plist is missing."),
+        (lambda f: (f / "Status.plist").write_text("<plist>"), "Status.plist is not a valid property list."),
+        (lambda f: (f / "Manifest.db").unlink(), "Manifest.db is missing."),
+        (
+            lambda f: (f / "Manifest.plist").write_bytes(
+                plistlib.dumps(["a", "list"], fmt=plistlib.FMT_BINARY)
+            ),
+            "Manifest.plist is not a dictionary property list.",
+        ),
+        (
+            lambda f: (f / "Manifest.plist").write_bytes(
+                plistlib.dumps({"IsEncrypted": True}, fmt=plistlib.FMT_BINARY)
+            ),
+            "Manifest.plist of an encrypted backup has no BackupKeyBag.",
+        ),
+    ],
+)
+async def test_a_broken_folder_is_unreadable_with_one_sentence_and_never_stops_the_scan(
+    base: Path, breakage: object, problem: str
+) -> None:
+    breakage(_broken_copy(base, "broken"))  # type: ignore[operator]
+    summaries = await _summaries(base)
+    broken = summaries["broken"]
+    assert broken.status is BackupStatus.UNREADABLE  # type: ignore[attr-defined]
+    assert broken.problem == problem  # type: ignore[attr-defined]
+    assert summaries[PLAIN_ID].status is BackupStatus.READY  # type: ignore[attr-defined]
+
+
+async def test_folders_that_do_not_look_like_backups_are_ignored(base: Path) -> None:
+    (base / "notes").mkdir()
+    (base / "notes" / "todo.txt").write_text("x")
+    (base / "loose-file.txt").write_text("x")
+    (base / ".hidden").mkdir()
+    assert set(await FolderBackupLibrary(base).fingerprints()) == {ENCRYPTED_ID, PLAIN_ID}
+
+
+async def test_a_symlink_leading_outside_the_base_path_is_not_followed(base: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    shutil.copytree(base / PLAIN_ID, outside)
+    os.symlink(outside, base / "escape")
+    os.symlink(base / PLAIN_ID, base / "alias")
+    library = FolderBackupLibrary(base)
+    assert set(await library.fingerprints()) == {ENCRYPTED_ID, PLAIN_ID, "alias"}
+    assert library.folder_of("escape") is None
+    assert library.folder_of("../outside") is None
+    assert library.folder_of("..") is None
+
+
+async def test_the_fingerprint_is_stable_until_the_backup_changes(base: Path) -> None:
+    library = FolderBackupLibrary(base)
+    first = await library.fingerprints()
+    assert await library.fingerprints() == first
+    info = base / PLAIN_ID / "Info.plist"
+    info.write_bytes(info.read_bytes() + b"\n")
+    second = await library.fingerprints()
+    assert second[PLAIN_ID] != first[PLAIN_ID]
+    assert second[ENCRYPTED_ID] == first[ENCRYPTED_ID]
+
+
+async def test_the_size_is_the_bytes_on_disk(base: Path) -> None:
+    summaries = await _summaries(base)
+    expected = sum(p.stat().st_size for p in (base / PLAIN_ID).rglob("*") if p.is_file())
+    assert summaries[PLAIN_ID].size_bytes == expected  # type: ignore[attr-defined]
+
+
+async def test_a_missing_base_path_has_no_backups(tmp_path: Path) -> None:
+    assert await FolderBackupLibrary(tmp_path / "absent").fingerprints() == {}
