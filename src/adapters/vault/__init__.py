@@ -1,0 +1,1 @@
+"""The crypto of iOS backups behind the BackupVault port: keybag, in-memory Manifest.db, streamed payloads."""

@@ -1,0 +1,36 @@
+"""A Files row as the domain sees it."""
+
+from typing import NamedTuple
+
+from adapters.vault.mbfile import decode_file_record
+from domain.manifest import EntryKind, ManifestEntry
+
+KIND_OF_FLAGS = {1: EntryKind.FILE, 2: EntryKind.DIRECTORY, 4: EntryKind.SYMLINK}
+FLAGS_OF_KIND = {kind: flags for flags, kind in KIND_OF_FLAGS.items()}
+
+
+class FilesRow(NamedTuple):
+    file_id: str
+    domain: str
+    relative_path: str
+    flags: int
+    file: object
+    """The MBFile blob, as stored (normally bytes)."""
+
+    @property
+    def kind(self) -> EntryKind:
+        return KIND_OF_FLAGS[self.flags]
+
+    def entry(self) -> ManifestEntry:
+        record = decode_file_record(self.file)
+        return ManifestEntry(
+            file_id=self.file_id,
+            domain=self.domain,
+            relative_path=self.relative_path,
+            kind=self.kind,
+            size=record.size,
+            mode=record.mode,
+            modified_at=record.modified_at,
+            protection_class=record.protection_class,
+            link_target=record.link_target if self.kind is EntryKind.SYMLINK else None,
+        )

@@ -1,0 +1,77 @@
+"""One unlocked backup: the shared manifest, the keybag, and the folder its payloads are in."""
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from adapters.vault.ended import session_ended
+from adapters.vault.keybag import UnlockedKeybag
+from adapters.vault.manifest_db import ManifestDatabase
+from adapters.vault.payload import open_content
+from domain.errors import EntryNotFoundError
+from domain.manifest import EntryKind, FilePage, FileQuery
+from domain.ports.vault import FileContent
+
+_FILE_ID = re.compile(r"[0-9a-f]{40}")
+
+
+class IosOpenBackup:
+    """After `close()` every method raises `SessionRequiredError` (the session ended), and so do reads of
+    contents opened through this handle that were still streaming."""
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: ManifestDatabase,
+        keys: UnlockedKeybag | None,
+        release: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._folder = folder
+        self._manifest = manifest
+        self._keys = keys
+        self._release: Callable[[], Awaitable[None]] | None = release
+
+    @property
+    def passphrase_key(self) -> bytes | None:
+        return None if self._keys is None else self._keys.passphrase_key
+
+    @property
+    def manifest(self) -> ManifestDatabase:
+        """The in-memory manifest, shared with the other handles of this backup."""
+        return self._manifest
+
+    @property
+    def is_open(self) -> bool:
+        return self._release is not None
+
+    async def files(self, query: FileQuery) -> FilePage:
+        self._require_open()
+        return await asyncio.to_thread(self._manifest.files, query)
+
+    async def domains(self) -> list[str]:
+        self._require_open()
+        return self._manifest.domains
+
+    async def content(self, file_id: str) -> FileContent:
+        self._require_open()
+        if _FILE_ID.fullmatch(file_id) is None:
+            raise EntryNotFoundError(f"No regular file has the id {file_id!r}.")
+        row = await asyncio.to_thread(self._manifest.row, file_id)
+        if row is None or row.kind is not EntryKind.FILE:
+            raise EntryNotFoundError(f"No regular file has the id {file_id}.")
+        return await asyncio.to_thread(open_content, self._folder, row, self._keys, lambda: self.is_open)
+
+    async def close(self) -> None:
+        """Idempotent. Drops the class keys and this handle's hold on the shared manifest."""
+        release, self._release = self._release, None
+        if release is None:
+            return
+        if self._keys is not None:
+            self._keys.forget()
+            self._keys = None
+        await release()
+
+    def _require_open(self) -> None:
+        if self._release is None:
+            raise session_ended()

@@ -1,0 +1,77 @@
+"""The `file` column of Manifest.db: an NSKeyedArchiver binary plist of an MBFile."""
+
+import plistlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+MAX_RECORD_BYTES = 100 * 1024  # iphone_backup_decrypt's limit too; real records are under 2 KB
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """What a row's MBFile says; a field that is missing or malformed is None."""
+
+    size: int | None = None
+    mode: int | None = None
+    modified_at: datetime | None = None
+    protection_class: int | None = None
+    link_target: str | None = None
+    encryption_key: bytes | None = None
+    """The EncryptionKey's NS.data: u32 LE protection class + the wrapped file key."""
+
+
+UNKNOWN = FileRecord()
+
+
+def decode_file_record(blob: object) -> FileRecord:
+    """Never raises: a missing, oversized or garbage blob gives a record of None fields."""
+    if not isinstance(blob, bytes) or not blob or len(blob) > MAX_RECORD_BYTES:
+        return UNKNOWN
+    try:
+        archive = plistlib.loads(blob, fmt=plistlib.FMT_BINARY)
+    except Exception:  # plistlib raises many types on malformed input
+        return UNKNOWN
+    if not isinstance(archive, dict):
+        return UNKNOWN
+    objects = archive.get("$objects")
+    top = archive.get("$top")
+    if not isinstance(objects, list) or not isinstance(top, dict):
+        return UNKNOWN
+    root = _object(objects, top.get("root"))
+    if not isinstance(root, dict):
+        return UNKNOWN
+    key = _object(objects, root.get("EncryptionKey"))
+    target = _object(objects, root.get("Target"))
+    return FileRecord(
+        size=_count(root.get("Size")),
+        mode=_count(root.get("Mode")),
+        modified_at=_moment(root.get("LastModified")),
+        protection_class=_count(root.get("ProtectionClass")),
+        link_target=target if isinstance(target, str) else None,
+        encryption_key=_data(key.get("NS.data")) if isinstance(key, dict) else None,
+    )
+
+
+def _object(objects: list[object], reference: object) -> object:
+    # Index 0 is "$null" by the archiver's convention.
+    if isinstance(reference, plistlib.UID) and 0 < reference.data < len(objects):
+        return objects[reference.data]
+    return None
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _moment(value: object) -> datetime | None:
+    seconds = _count(value)
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _data(value: object) -> bytes | None:
+    return value if isinstance(value, bytes) else None

@@ -1,0 +1,448 @@
+"""One contract for the BackupVault port, run against the in-memory fake and the real vault on an encrypted
+and an unencrypted generated backup holding the same files."""
+
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from adapters.backup_writer.writer import write_backup
+from adapters.filesystem.folder_library import FolderBackupLibrary
+from adapters.vault.vault import IosBackupVault
+from domain.errors import (
+    BackupNotFoundError,
+    EntryNotFoundError,
+    InvalidQueryError,
+    SessionRequiredError,
+    WrongPassphraseError,
+)
+from domain.manifest import ByteRange, EntryKind, FileQuery, ManifestEntry
+from domain.ports.vault import BackupVault, FileContent, OpenBackup
+from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, regular_files
+from tests.support.vault_cases import (
+    MARKER,
+    copy_without_payload,
+    expected_listing,
+    fake_vault,
+    files_holding,
+    in_unencrypted_backup,
+    marked_encrypted_spec,
+    marked_plain_spec,
+    temporary_root,
+)
+
+MIB = 1 << 20
+HOME = "HomeDomain"
+NOTES = "AppDomain-com.example.notes"
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    root: Path
+    started_at: float
+    specs: dict[str, SyntheticBackup]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    vault: BackupVault
+    backup_id: str
+    spec: SyntheticBackup
+    without_payload: Callable[[str, Path], BackupVault]
+    """A vault on a copy of the backup in which the regular file with that id has no payload."""
+
+    @property
+    def passphrase(self) -> str | None:
+        return self.spec.passphrase
+
+    async def open(self) -> OpenBackup:
+        return await self.vault.open(self.backup_id, self.passphrase)
+
+    def file(self, relative_path: str) -> SyntheticFile:
+        return next(file for file in regular_files(self.spec) if file.relative_path == relative_path)
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
+    started_at = time.time() - 2  # file systems with a coarse mtime
+    root = tmp_path_factory.mktemp("vault-contract")
+    specs = {ENCRYPTED_ID: marked_encrypted_spec(), PLAIN_ID: marked_plain_spec()}
+    for backup_id, spec in specs.items():
+        write_backup(root / backup_id, spec, seed=11)
+    return Written(root, started_at, specs)
+
+
+def _folder_vault(root: Path) -> IosBackupVault:
+    return IosBackupVault(FolderBackupLibrary(root).folder_of)
+
+
+def _on_disk(written: Written, backup_id: str) -> Case:
+    def without_payload(file_id: str, into: Path) -> BackupVault:
+        copy_without_payload(written.root / backup_id, into, file_id)
+        return _folder_vault(into)
+
+    return Case(_folder_vault(written.root), backup_id, written.specs[backup_id], without_payload)
+
+
+def _in_memory(spec: SyntheticBackup) -> Case:
+    return Case(
+        fake_vault("in-memory", spec),
+        "in-memory",
+        spec,
+        lambda file_id, _: fake_vault("in-memory", spec, without_content=file_id),
+    )
+
+
+CASES: dict[str, Callable[[Written], Case]] = {
+    "memory": lambda written: _in_memory(written.specs[ENCRYPTED_ID]),
+    "encrypted": lambda written: _on_disk(written, ENCRYPTED_ID),
+    "unencrypted": lambda written: _on_disk(written, PLAIN_ID),
+}
+
+
+@pytest.fixture(params=list(CASES))
+def case(request: pytest.FixtureRequest, written: Written) -> Case:
+    return CASES[request.param](written)
+
+
+@pytest.fixture(params=["memory", "encrypted"])
+def encrypted_case(request: pytest.FixtureRequest, written: Written) -> Case:
+    return CASES[request.param](written)
+
+
+@pytest.fixture(params=["memory-unencrypted", "unencrypted"])
+def unencrypted_case(request: pytest.FixtureRequest, written: Written) -> Case:
+    if request.param == "memory-unencrypted":
+        return _in_memory(written.specs[PLAIN_ID])
+    return CASES[request.param](written)
+
+
+async def _read(content: FileContent, byte_range: ByteRange) -> bytes:
+    return b"".join([chunk async for chunk in content.read(byte_range)])
+
+
+async def _everything(handle: OpenBackup, page_size: int) -> list[ManifestEntry]:
+    entries: list[ManifestEntry] = []
+    total = None
+    while total is None or len(entries) < total:
+        page = await handle.files(FileQuery(limit=page_size, offset=len(entries)))
+        assert (page.limit, page.offset) == (page_size, len(entries))
+        assert total is None or page.total == total
+        assert page.items, "a page before the total is reached is not empty"
+        total = page.total
+        entries += page.items
+    return entries
+
+
+async def _paths(handle: OpenBackup, query: FileQuery) -> list[str]:
+    return [entry.relative_path for entry in (await handle.files(query)).items]
+
+
+# Unlocking
+
+
+async def test_an_unknown_backup_is_not_found(case: Case) -> None:
+    with pytest.raises(BackupNotFoundError):
+        await case.vault.open("no-such-backup", case.passphrase)
+    with pytest.raises(BackupNotFoundError):
+        await case.vault.open_with_key("no-such-backup", None)
+
+
+async def test_a_wrong_or_missing_passphrase_is_refused(encrypted_case: Case) -> None:
+    assert encrypted_case.passphrase is not None
+    nfd = unicodedata.normalize("NFD", encrypted_case.passphrase)
+    for wrong in ("wrong", "", encrypted_case.passphrase.upper(), nfd, None):
+        with pytest.raises(WrongPassphraseError):
+            await encrypted_case.vault.open(encrypted_case.backup_id, wrong)
+
+
+async def test_an_unencrypted_backup_opens_with_any_passphrase_or_none(unencrypted_case: Case) -> None:
+    for passphrase in (None, "", "anything"):
+        handle = await unencrypted_case.vault.open(unencrypted_case.backup_id, passphrase)
+        assert handle.passphrase_key is None
+        assert (await handle.files(FileQuery())).total == len(expected_listing(unencrypted_case.spec))
+        await handle.close()
+    handle = await unencrypted_case.vault.open_with_key(unencrypted_case.backup_id, None)
+    assert await handle.domains() == sorted(unencrypted_case.spec.domains)
+
+
+async def test_the_key_of_an_open_unlocks_again_without_the_passphrase(case: Case) -> None:
+    first = await case.open()
+    key = first.passphrase_key
+    assert (key is None) == (case.passphrase is None)
+    again = await case.vault.open_with_key(case.backup_id, key)
+    assert again.passphrase_key == key
+    assert await _everything(again, 1000) == await _everything(first, 1000)
+    sms = case.file("Library/SMS/sms.db")
+    assert await _read(await again.content(sms.file_id), ByteRange(0, sms.size)) == sms.read_bytes()
+
+
+async def test_a_wrong_or_missing_key_is_refused(encrypted_case: Case) -> None:
+    key = (await encrypted_case.open()).passphrase_key
+    assert key is not None
+    flipped = bytes([key[0] ^ 1]) + key[1:]
+    for wrong in (flipped, bytes(len(key)), key[:16], b"", None):
+        with pytest.raises(WrongPassphraseError):
+            await encrypted_case.vault.open_with_key(encrypted_case.backup_id, wrong)
+
+
+# The manifest
+
+
+async def test_files_lists_every_entry_by_domain_then_path_in_code_point_order(case: Case) -> None:
+    handle = await case.open()
+    expected = expected_listing(case.spec)
+    assert await _everything(handle, 7) == expected
+    assert await _everything(handle, 1000) == expected
+
+
+async def test_files_filters_by_exact_domain(case: Case) -> None:
+    handle = await case.open()
+    page = await handle.files(FileQuery(domain=HOME, limit=1000))
+    assert page.items == [entry for entry in expected_listing(case.spec) if entry.domain == HOME]
+    assert page.total == len(page.items)
+    for not_exact in ("homedomain", "Home%", "HomeDomai_", "Home"):
+        assert (await handle.files(FileQuery(domain=not_exact))).total == 0
+
+
+@pytest.mark.parametrize(
+    ("path_like", "expected"),
+    [
+        ("Library/Sizes/%teen bytes.bin", ["fifteen bytes.bin", "seventeen bytes.bin", "sixteen bytes.bin"]),
+        ("Library/Sizes/s_xteen bytes.bin", ["sixteen bytes.bin"]),
+        ("library/sizes/ONE%", ["one MiB and one byte.bin", "one byte.bin", "one page.bin"]),
+        ("%/sizes/one _yte.bin", ["one byte.bin"]),
+        ("Library/Sizes/%.BIN", ["empty.bin", "fifteen bytes.bin", "one MiB and one byte.bin", "one byte.bin",
+                                 "one page.bin", "seventeen bytes.bin", "sixteen bytes.bin"]),
+        ("Library/Sizes", ["Sizes"]),
+        ("Library/Sizes/", []),
+        ("Library/Sizes_", []),
+    ],
+)  # fmt: skip
+async def test_path_like_has_sql_like_wildcards_and_ascii_case_folding(
+    case: Case, path_like: str, expected: list[str]
+) -> None:
+    handle = await case.open()
+    paths = await _paths(handle, FileQuery(domain=HOME, path_like=path_like))
+    assert [path.rsplit("/", 1)[-1] for path in paths] == expected
+
+
+async def test_path_like_matches_code_points_and_folds_only_ascii_letters(case: Case) -> None:
+    handle = await case.open()
+
+    async def matching(path_like: str) -> list[str]:
+        return await _paths(handle, FileQuery(domain=NOTES, path_like=path_like))
+
+    cafe, creme = "Documents/Café.txt", unicodedata.normalize("NFD", "Documents/Crème brûlée.txt")
+    assert await matching("DOCUMENTS/café.TXT") == [cafe]
+    assert await matching("Documents/CAFÉ.txt") == []  # É is not an ASCII letter: no case folding
+    assert await matching("Documents/Caf_.txt") == [cafe]  # one code point: the NFC é
+    assert await matching("Documents/Cr_me%") == []  # NFD è is two code points
+    assert await matching("Documents/Cr__me%") == [creme]
+    assert await matching(unicodedata.normalize("NFC", creme)) == []
+    assert await matching(creme) == [creme]
+    assert await matching("%日本語%") == ["Documents/日本語のメモ.txt"]
+    assert await matching("% %") == [
+        creme,
+        "Documents/Shopping list.txt",
+        unicodedata.normalize("NFD", "Documents/Ünïcödé folder"),
+        unicodedata.normalize("NFD", "Documents/Ünïcödé folder/naïve note.md"),
+        f"Documents/{MARKER} note.txt",
+    ]
+
+
+async def test_files_filters_by_kind(case: Case) -> None:
+    handle = await case.open()
+    expected = expected_listing(case.spec)
+    for kind in EntryKind:
+        page = await handle.files(FileQuery(kind=kind, limit=1000))
+        assert page.items == [entry for entry in expected if entry.kind is kind]
+        assert page.total == len(page.items)
+    links = await handle.files(FileQuery(kind=EntryKind.SYMLINK))
+    assert [(link.relative_path, link.link_target) for link in links.items] == [
+        ("Library/Logs/latest.log", "/private/var/mobile/Library/Logs/CrashReporter/latest.log"),
+        ("Media/Recordings/Latest.m4a", "/private/var/mobile/Media/Recordings/Recording 1.m4a"),
+    ]
+
+
+async def test_filters_combine(case: Case) -> None:
+    handle = await case.open()
+    query = FileQuery(domain=HOME, path_like="library/%", kind=EntryKind.DIRECTORY)
+    assert await _paths(handle, query) == [
+        "Library/Logs",
+        "Library/Preferences",
+        "Library/SMS",
+        "Library/Sizes",
+    ]
+    query = FileQuery(domain="CameraRollDomain", path_like="%.jpg", kind=EntryKind.FILE)
+    assert await _paths(handle, query) == ["Media/DCIM/100APPLE/IMG_0001.JPG"]
+    assert (await handle.files(FileQuery(domain=HOME, path_like="%.JPG"))).total == 0
+
+
+async def test_limit_and_offset_page_through_the_matches_and_total_counts_them_all(case: Case) -> None:
+    handle = await case.open()
+    files = [entry for entry in expected_listing(case.spec) if entry.kind is EntryKind.FILE]
+    page = await handle.files(FileQuery(kind=EntryKind.FILE, limit=3, offset=2))
+    assert (page.items, page.total, page.limit, page.offset) == (files[2:5], len(files), 3, 2)
+    last = await handle.files(FileQuery(kind=EntryKind.FILE, limit=10, offset=len(files) - 1))
+    assert (last.items, last.total) == (files[-1:], len(files))
+    beyond = await handle.files(FileQuery(kind=EntryKind.FILE, limit=10, offset=len(files) + 5))
+    assert (beyond.items, beyond.total) == ([], len(files))
+    nothing = await handle.files(FileQuery(path_like="no such path"))
+    assert (nothing.items, nothing.total) == ([], 0)
+
+
+async def test_a_path_pattern_longer_than_sqlite_allows_is_an_invalid_query(case: Case) -> None:
+    handle = await case.open()
+    assert (await handle.files(FileQuery(path_like="%" * 50_000))).total == len(expected_listing(case.spec))
+    with pytest.raises(InvalidQueryError):
+        await handle.files(FileQuery(path_like="%" * 50_001))
+
+
+async def test_domains_are_distinct_and_sorted_by_code_point(case: Case) -> None:
+    handle = await case.open()
+    domains = await handle.domains()
+    assert domains == sorted(set(case.spec.domains))
+    assert len(domains) >= 4
+    assert await handle.domains() == domains
+
+
+# Contents
+
+
+async def test_every_regular_file_reads_back_byte_for_byte(case: Case) -> None:
+    handle = await case.open()
+    for file in regular_files(case.spec):
+        content = await handle.content(file.file_id)
+        assert content.length == file.size, file.relative_path
+        chunks = [chunk async for chunk in content.read(ByteRange(0, content.length))]
+        assert b"".join(chunks) == file.read_bytes(), file.relative_path
+        assert all(0 < len(chunk) <= MIB for chunk in chunks), "chunks are bounded and never empty"
+
+
+def _ranges(length: int) -> list[tuple[int, int]]:
+    edges = {0, 1, 15, 16, 17, 31, 32, 33, 4095, 4096, 4097, MIB - 1, MIB, MIB + 1}
+    edges |= {length - 33, length - 17, length - 16, length - 15, length - 1, length}
+    points = sorted(point for point in edges if 0 <= point <= length)
+    ranges = {(start, min(start + width, length)) for start in points for width in (0, 1, 15, 16, 17, 4096)}
+    ranges |= {(start, length) for start in points} | {(0, stop) for stop in points}
+    ranges |= {(MIB - 5, 2 * MIB + 5), (1, length - 1)} if length > 2 * MIB + 5 else set()
+    return sorted((start, stop) for start, stop in ranges if 0 <= start <= stop <= length)
+
+
+async def test_any_byte_range_reads_exactly_those_bytes(case: Case) -> None:
+    handle = await case.open()
+    for file in regular_files(case.spec):
+        data = file.read_bytes()
+        content = await handle.content(file.file_id)
+        for start, stop in _ranges(len(data)):
+            assert await _read(content, ByteRange(start, stop)) == data[start:stop], (
+                file.relative_path,
+                start,
+            )
+
+
+async def test_an_empty_range_yields_no_chunk(case: Case) -> None:
+    handle = await case.open()
+    for relative_path in ("Library/Sizes/empty.bin", "Library/Sizes/sixteen bytes.bin"):
+        content = await handle.content(case.file(relative_path).file_id)
+        for at in (0, content.length):
+            assert [chunk async for chunk in content.read(ByteRange(at, at))] == []
+
+
+async def test_a_range_outside_the_file_is_a_programming_error(case: Case) -> None:
+    handle = await case.open()
+    content = await handle.content(case.file("Library/Sizes/seventeen bytes.bin").file_id)
+    for start, stop in ((0, 18), (-1, 3), (5, 4), (18, 18)):
+        with pytest.raises(ValueError, match="outside"):
+            content.read(ByteRange(start, stop))
+
+
+async def test_the_etag_names_one_file_and_stays_put(case: Case) -> None:
+    handle = await case.open()
+    etags = {}
+    for file in regular_files(case.spec):
+        etag = (await handle.content(file.file_id)).etag
+        assert re.fullmatch(r'"[^"]+"', etag)
+        assert etag == (await handle.content(file.file_id)).etag
+        etags[file.file_id] = etag
+    assert len(set(etags.values())) == len(etags)
+
+
+async def test_what_is_not_a_regular_file_has_no_content(case: Case) -> None:
+    handle = await case.open()
+    listing = expected_listing(case.spec)
+    directories = [entry.file_id for entry in listing if entry.kind is EntryKind.DIRECTORY]
+    symlinks = [entry.file_id for entry in listing if entry.kind is EntryKind.SYMLINK]
+    for file_id in ("0" * 40, "f" * 40, "not an id", directories[0], directories[-1], *symlinks):
+        with pytest.raises(EntryNotFoundError):
+            await handle.content(file_id)
+
+
+async def test_a_file_whose_payload_is_missing_is_listed_but_has_no_content(
+    case: Case, tmp_path: Path
+) -> None:
+    gone, kept = case.file("Library/SMS/sms.db"), case.file("Library/Sizes/one page.bin")
+    vault = case.without_payload(gone.file_id, tmp_path)
+    handle = await vault.open(case.backup_id, case.passphrase)
+    with pytest.raises(EntryNotFoundError):
+        await handle.content(gone.file_id)
+    assert await _paths(handle, FileQuery(domain=HOME, path_like="%sms.db")) == [gone.relative_path]
+    assert await _read(await handle.content(kept.file_id), ByteRange(0, kept.size)) == kept.read_bytes()
+
+
+# Closing
+
+
+async def test_closing_one_handle_leaves_the_others_working(case: Case) -> None:
+    first, second = await case.open(), await case.open()
+    await first.close()
+    file = case.file("Library/Sizes/one page.bin")
+    assert await _read(await second.content(file.file_id), ByteRange(0, file.size)) == file.read_bytes()
+    assert (await second.files(FileQuery())).total == len(expected_listing(case.spec))
+    await second.close()
+    third = await case.open()
+    assert await third.domains() == sorted(set(case.spec.domains))
+
+
+async def test_a_closed_handle_forgets_its_key_and_refuses_every_call(case: Case) -> None:
+    handle = await case.open()
+    big = case.file("Media/DCIM/100APPLE/IMG_0002.HEIC")
+    content = await handle.content(big.file_id)
+    reading = content.read(ByteRange(0, content.length))
+    assert len(await anext(reading)) > 0
+    await handle.close()
+    await handle.close()  # idempotent
+    assert handle.passphrase_key is None
+    with pytest.raises(SessionRequiredError):
+        await handle.files(FileQuery())
+    with pytest.raises(SessionRequiredError):
+        await handle.domains()
+    with pytest.raises(SessionRequiredError):
+        await handle.content(big.file_id)
+    with pytest.raises(SessionRequiredError):
+        await anext(reading)
+
+
+# No plaintext on disk
+
+
+async def test_no_decrypted_byte_is_written_to_disk(case: Case, written: Written) -> None:
+    handle = await case.open()
+    await _everything(handle, 1000)
+    await handle.domains()
+    for file in regular_files(case.spec):
+        content = await handle.content(file.file_id)
+        assert len(await _read(content, ByteRange(0, content.length))) == file.size
+    await handle.close()
+    roots = [temporary_root()]
+    if not written.root.is_relative_to(roots[0]):
+        roots.append(written.root)
+    holding = list(files_holding(MARKER.encode(), written.started_at, roots))
+    assert any(in_unencrypted_backup(path) for path in holding), "the scan finds the plaintext it should"
+    assert [path for path in holding if not in_unencrypted_backup(path)] == []

@@ -1,0 +1,204 @@
+"""The real vault's Manifest.db: decrypted into memory once per backup version, shared, checked."""
+
+import asyncio
+import os
+import plistlib
+import shutil
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from adapters.backup_writer.writer import write_backup
+from adapters.vault.handle import IosOpenBackup
+from domain.errors import CorruptBackupError, SessionRequiredError
+from domain.manifest import ByteRange, EntryKind, FileQuery
+from tests.support.vault_cases import SMALL_ID, expected_listing, folder_vault, write_small
+
+
+@pytest.fixture(params=[True, False], ids=["encrypted", "unencrypted"])
+def small(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, SyntheticBackup]:
+    return write_small(tmp_path / "backups", encrypted=request.param)
+
+
+async def test_the_handles_of_a_backup_share_one_manifest_dropped_with_the_last(
+    small: tuple[Path, SyntheticBackup],
+) -> None:
+    folder, spec = small
+    vault = folder_vault(folder.parent)
+    first = await vault.open(SMALL_ID, spec.passphrase)
+    second = await vault.open_with_key(SMALL_ID, first.passphrase_key)
+    assert first.manifest is second.manifest
+    assert list(vault.manifests.held().values()) == [2]
+    await first.close()
+    assert list(vault.manifests.held().values()) == [1]
+    assert (await second.files(FileQuery())).total == len(expected_listing(spec))
+    await second.close()
+    assert vault.manifests.held() == {}
+    with pytest.raises(SessionRequiredError):
+        first.manifest.files(FileQuery())  # its connection is closed: the memory is freed
+    third = await vault.open(SMALL_ID, spec.passphrase)
+    assert third.manifest is not first.manifest
+
+
+async def test_handles_opened_at_once_load_the_manifest_once(small: tuple[Path, SyntheticBackup]) -> None:
+    folder, spec = small
+    vault = folder_vault(folder.parent)
+    handles = await asyncio.gather(*(vault.open(SMALL_ID, spec.passphrase) for _ in range(5)))
+    assert len({id(handle.manifest) for handle in handles}) == 1
+    assert list(vault.manifests.held().values()) == [5]
+    await asyncio.gather(*(handle.close() for handle in handles))
+    assert vault.manifests.held() == {}
+
+
+async def test_a_rewritten_backup_gets_a_fresh_manifest_while_old_handles_keep_theirs(
+    small: tuple[Path, SyntheticBackup],
+) -> None:
+    folder, spec = small
+    vault = folder_vault(folder.parent)
+    old = await vault.open(SMALL_ID, spec.passphrase)
+    rewritten = replace(spec, entries=(*spec.entries, SyntheticFile("HomeDomain", "Library/new.txt", b"new")))
+    shutil.rmtree(folder)
+    write_backup(folder, rewritten, seed=4)
+    new = await vault.open(SMALL_ID, spec.passphrase)
+    assert new.manifest is not old.manifest
+    assert len(vault.manifests.held()) == 2
+    assert (await old.files(FileQuery())).items == expected_listing(spec)
+    assert (await new.files(FileQuery())).items == expected_listing(rewritten)
+    await old.close()
+    assert list(vault.manifests.held().values()) == [1]
+
+
+async def test_the_in_memory_manifest_keeps_temporary_tables_in_memory(
+    small: tuple[Path, SyntheticBackup],
+) -> None:
+    folder, spec = small
+    handle = await folder_vault(folder.parent).open(SMALL_ID, spec.passphrase)
+    assert isinstance(handle, IosOpenBackup)
+    assert handle.manifest.temp_store == 2  # MEMORY: sorts and indexes never spill plaintext to disk
+
+
+async def test_the_backup_folder_is_left_untouched(small: tuple[Path, SyntheticBackup]) -> None:
+    folder, spec = small
+
+    def snapshot() -> dict[str, tuple[bytes, int]]:
+        return {
+            str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        }
+
+    before = snapshot()
+    handle = await folder_vault(folder.parent).open(SMALL_ID, spec.passphrase)
+    await handle.files(FileQuery(path_like="%", limit=1000))
+    for entry in (await handle.files(FileQuery(kind=EntryKind.FILE))).items:
+        content = await handle.content(entry.file_id)
+        [chunk async for chunk in content.read(ByteRange(0, content.length))]
+    await handle.close()
+    assert snapshot() == before
+
+
+def _flip_last_padding_byte(data: bytes) -> bytes:
+    # The last plaintext block of a page-aligned database is all padding (0x10); flipping the previous
+    # ciphertext block's last byte turns it into 0x11, which is never valid padding.
+    return data[:-17] + bytes([data[-17] ^ 1]) + data[-16:]
+
+
+ENCRYPTED_DAMAGE: dict[str, Callable[[bytes], bytes]] = {
+    "empty": lambda data: b"",
+    "cut off a block boundary": lambda data: data[:-5],
+    "cut in half": lambda data: data[: len(data) // 32 * 16],
+    "garbage": lambda data: os.urandom(len(data)),
+    "bad padding": _flip_last_padding_byte,
+}
+PLAIN_DAMAGE: dict[str, Callable[[bytes], bytes]] = {
+    "empty": lambda data: b"",
+    "cut in half": lambda data: data[: len(data) // 2],
+    "first page only": lambda data: data[:4096],
+    "zeroed pages": lambda data: data[:4096] + bytes(len(data) - 4096),
+    "garbage": lambda data: os.urandom(len(data)),
+}
+
+
+@pytest.mark.parametrize("damage", list(ENCRYPTED_DAMAGE))
+async def test_a_damaged_encrypted_manifest_db_is_corrupt(tmp_path: Path, damage: str) -> None:
+    folder, spec = write_small(tmp_path, encrypted=True)
+    manifest = folder / "Manifest.db"
+    manifest.write_bytes(ENCRYPTED_DAMAGE[damage](manifest.read_bytes()))
+    vault = folder_vault(tmp_path)
+    with pytest.raises(CorruptBackupError, match=r"Manifest.db"):
+        await vault.open(SMALL_ID, spec.passphrase)
+    assert vault.manifests.held() == {}
+
+
+@pytest.mark.parametrize("damage", list(PLAIN_DAMAGE))
+async def test_a_damaged_plain_manifest_db_is_corrupt(tmp_path: Path, damage: str) -> None:
+    folder, _ = write_small(tmp_path, encrypted=False)
+    manifest = folder / "Manifest.db"
+    manifest.write_bytes(PLAIN_DAMAGE[damage](manifest.read_bytes()))
+    with pytest.raises(CorruptBackupError, match=r"Manifest.db"):
+        await folder_vault(tmp_path).open(SMALL_ID, None)
+
+
+async def test_a_manifest_db_without_a_files_table_or_file_is_corrupt(tmp_path: Path) -> None:
+    folder, _ = write_small(tmp_path, encrypted=False)
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        connection.execute("ALTER TABLE Files RENAME TO Other")
+        connection.commit()
+    vault = folder_vault(tmp_path)
+    with pytest.raises(CorruptBackupError, match="no Files table"):
+        await vault.open(SMALL_ID, None)
+    (folder / "Manifest.db").unlink()
+    with pytest.raises(CorruptBackupError, match=r"Manifest.db is missing"):
+        await vault.open(SMALL_ID, None)
+
+
+def _oversized_record() -> bytes:
+    archive = {
+        "$archiver": "NSKeyedArchiver",
+        "$top": {"root": plistlib.UID(1)},
+        "$objects": ["$null", {"Size": 5, "Mode": 0o100644, "ProtectionClass": 3, "Padding": plistlib.UID(2)},
+                     "x" * (100 * 1024)],
+    }  # fmt: skip
+    return plistlib.dumps(archive, fmt=plistlib.FMT_BINARY)
+
+
+async def test_unreadable_records_give_unknown_fields_and_other_kinds_are_not_listed(tmp_path: Path) -> None:
+    folder, spec = write_small(tmp_path, encrypted=False)
+    listing = {entry.relative_path: entry for entry in expected_listing(spec)}
+    damaged = {
+        "Library/sixteen.bin": b"garbage",
+        "Library/notes.txt": _oversized_record(),
+        "Library": None,
+    }
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        for path, record in damaged.items():
+            connection.execute("UPDATE Files SET file = ? WHERE relativePath = ?", (record, path))
+        connection.execute("UPDATE Files SET flags = 8 WHERE relativePath = 'Library/link'")
+        connection.commit()
+    handle = await folder_vault(tmp_path).open(SMALL_ID, None)
+    page = await handle.files(FileQuery(domain="HomeDomain"))
+    assert [entry.relative_path for entry in page.items] == [
+        "",
+        "Library",
+        "Library/notes.txt",
+        "Library/sixteen.bin",
+    ]
+    assert page.total == 4
+    for entry in page.items:
+        if entry.relative_path in damaged:
+            expected = listing[entry.relative_path]
+            assert (entry.file_id, entry.kind) == (expected.file_id, expected.kind)
+            assert (entry.size, entry.mode, entry.modified_at, entry.protection_class) == (
+                None,
+                None,
+                None,
+                None,
+            )
+    sixteen = listing["Library/sixteen.bin"]
+    content = await handle.content(sixteen.file_id)
+    assert [chunk async for chunk in content.read(ByteRange(0, content.length))] == [b"0123456789abcdef"]

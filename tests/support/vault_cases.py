@@ -1,0 +1,193 @@
+"""The vault's test data: the rich sample with a plaintext marker, what its manifest must list, and a
+fake vault holding the same backup."""
+
+import os
+import plistlib
+import secrets
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from adapters.backup_writer.keybag import decode_tlv, encode_tlv
+from adapters.backup_writer.samples import rich_backup
+from adapters.backup_writer.spec import (
+    SyntheticBackup,
+    SyntheticDirectory,
+    SyntheticEntry,
+    SyntheticFile,
+    SyntheticSymlink,
+)
+from adapters.backup_writer.writer import write_backup
+from adapters.filesystem.folder_library import FolderBackupLibrary
+from adapters.vault.memory import InMemoryBackupVault
+from adapters.vault.vault import IosBackupVault
+from domain.manifest import EntryKind, ManifestEntry
+from tests.support.backups import FAST_DPIC, FAST_ITER, PASSPHRASE, encrypted_spec, plain_spec
+
+MARKER = f"plaintext-marker-{secrets.token_hex(12)}"
+"""In the content and a file name of the samples: found on disk only where plaintext is expected."""
+MARKER_DOMAIN = "AppDomain-com.example.notes"
+
+
+def _with_marker(spec: SyntheticBackup) -> SyntheticBackup:
+    marked = (MARKER.encode() + b"\n") * 3000  # about 100 KB, so it spans many AES blocks
+    return replace(
+        spec,
+        entries=(
+            *spec.entries,
+            SyntheticFile(MARKER_DOMAIN, f"Documents/{MARKER} note.txt", marked, protection_class=2),
+        ),
+    )
+
+
+def marked_encrypted_spec() -> SyntheticBackup:
+    return _with_marker(encrypted_spec())
+
+
+def marked_plain_spec() -> SyntheticBackup:
+    return _with_marker(plain_spec())
+
+
+SMALL_ID = "small-backup"
+MIB = 1 << 20
+
+
+def small_spec(encrypted: bool, dpic_iterations: int = FAST_DPIC) -> SyntheticBackup:
+    """A few files, one of them 3 MiB: quick to write, for tests that damage a backup."""
+    entries = (
+        SyntheticDirectory("HomeDomain", "Library", protection_class=3),
+        SyntheticFile("HomeDomain", "Library/sixteen.bin", b"0123456789abcdef", protection_class=3),
+        SyntheticFile("HomeDomain", "Library/notes.txt", f"{MARKER}\n".encode(), protection_class=4),
+        SyntheticSymlink("HomeDomain", "Library/link", "/private/var/mobile/Library/notes.txt"),
+        SyntheticFile.of_size("CameraRollDomain", "Media/big.bin", 3 * MIB + 7, seed=5, protection_class=1),
+    )
+    passphrase = PASSPHRASE if encrypted else None
+    return replace(rich_backup(passphrase, dpic_iterations, FAST_ITER), entries=entries)
+
+
+def write_small(
+    root: Path, encrypted: bool, dpic_iterations: int = FAST_DPIC
+) -> tuple[Path, SyntheticBackup]:
+    """`small_spec` written as `root/SMALL_ID`; returns its folder."""
+    spec = small_spec(encrypted, dpic_iterations)
+    write_backup(root / SMALL_ID, spec, seed=3)
+    return root / SMALL_ID, spec
+
+
+def folder_vault(root: Path, max_concurrent_derivations: int = 2) -> IosBackupVault:
+    return IosBackupVault(FolderBackupLibrary(root).folder_of, max_concurrent_derivations)
+
+
+def payload_of(folder: Path, file_id: str) -> Path:
+    return folder / file_id[:2] / file_id
+
+
+def expected_entry(entry: SyntheticEntry) -> ManifestEntry:
+    """The entry a vault must list for a row the writer wrote."""
+    modified_at = datetime.fromtimestamp(entry.modified_at, UTC)
+    if isinstance(entry, SyntheticFile):
+        return ManifestEntry(
+            entry.file_id, entry.domain, entry.relative_path, EntryKind.FILE,
+            entry.size, entry.mode, modified_at, entry.protection_class, None,
+        )  # fmt: skip
+    if isinstance(entry, SyntheticDirectory):
+        return ManifestEntry(
+            entry.file_id, entry.domain, entry.relative_path, EntryKind.DIRECTORY,
+            0, entry.mode, modified_at, entry.protection_class, None,
+        )  # fmt: skip
+    return ManifestEntry(
+        entry.file_id, entry.domain, entry.relative_path, EntryKind.SYMLINK,
+        0, entry.mode, modified_at, 0, entry.target,
+    )  # fmt: skip
+
+
+def expected_listing(spec: SyntheticBackup) -> list[ManifestEntry]:
+    """Every entry, ordered by domain, relative path (code point) and file id."""
+    entries = [expected_entry(entry) for entry in spec.all_entries()]
+    return sorted(entries, key=lambda entry: (entry.domain, entry.relative_path, entry.file_id))
+
+
+def fake_vault(
+    backup_id: str, spec: SyntheticBackup, without_content: str | None = None
+) -> InMemoryBackupVault:
+    """A fake holding `spec` as `backup_id`; the regular file `without_content` has no payload."""
+    vault = InMemoryBackupVault()
+    vault.add_backup(
+        backup_id,
+        spec.passphrase,
+        [
+            (
+                expected_entry(entry),
+                entry.read_bytes()
+                if isinstance(entry, SyntheticFile) and entry.file_id != without_content
+                else None,
+            )
+            for entry in spec.all_entries()
+        ],
+    )
+    return vault
+
+
+def copy_without_payload(folder: Path, into: Path, file_id: str) -> Path:
+    """A copy of the backup at `folder` as `into/<same name>`, with one payload deleted."""
+    copy = into / folder.name
+    shutil.copytree(folder, copy)
+    payload_of(copy, file_id).unlink()
+    return copy
+
+
+def set_keybag_value(folder: Path, tag: bytes, value: int) -> None:
+    """Rewrites one integer of the keybag in the backup's Manifest.plist (e.g. DPIC)."""
+    path = folder / "Manifest.plist"
+    manifest = plistlib.loads(path.read_bytes())
+    items = [(name, value if name == tag else data) for name, data in decode_tlv(manifest["BackupKeyBag"])]
+    manifest["BackupKeyBag"] = encode_tlv(list(items))
+    path.write_bytes(plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY))
+
+
+def files_holding(marker: bytes, since: float, roots: list[Path]) -> Iterator[Path]:
+    """Regular files under `roots` modified since `since` (a time.time()) whose bytes contain `marker`."""
+    for root in roots:
+        for directory, _, names in os.walk(root, onerror=lambda _: None):
+            for name in names:
+                path = Path(directory, name)
+                if _recent_regular_file(path, since) and _contains(path, marker):
+                    yield path
+
+
+def in_unencrypted_backup(path: Path) -> bool:
+    """Whether `path` is inside a backup folder whose Manifest.plist says it is not encrypted."""
+    for parent in path.parents:
+        manifest = parent / "Manifest.plist"
+        if manifest.is_file():
+            return plistlib.loads(manifest.read_bytes()).get("IsEncrypted") is False
+    return False
+
+
+def temporary_root() -> Path:
+    return Path(tempfile.gettempdir())
+
+
+def _recent_regular_file(path: Path, since: float) -> bool:
+    try:
+        status = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(status.st_mode) and status.st_mtime >= since
+
+
+def _contains(path: Path, marker: bytes) -> bool:
+    overlap = b""
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                if marker in overlap + chunk:
+                    return True
+                overlap = chunk[-len(marker) :]
+    except OSError:
+        return False
+    return False
