@@ -1,0 +1,18 @@
+from dishka import FromDishka
+from litestar import Controller, get, post
+
+from domain.services.discovery import BackupDiscovery
+from entrypoints.http.schemas import BackupListOut
+
+
+class BackupsController(Controller):
+    path = "/backups"
+    tags = ["backups"]  # noqa: RUF012 - litestar reads it as a class attribute
+
+    @get("/", summary="Every backup under the base path, newest first")
+    async def list_backups(self, discovery: FromDishka[BackupDiscovery]) -> BackupListOut:
+        return BackupListOut.of(await discovery.list_backups())
+
+    @post("/refresh", status_code=200, summary="Rescan the base path and return the new list")
+    async def refresh(self, discovery: FromDishka[BackupDiscovery]) -> BackupListOut:
+        return BackupListOut.of(await discovery.refresh())

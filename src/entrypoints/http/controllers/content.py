@@ -1,0 +1,51 @@
+from typing import Annotated
+
+from dishka import FromDishka
+from litestar import Controller, get
+from litestar.params import FromPath, HeaderParameter
+from litestar.response import Stream
+
+from domain.manifest import ByteRange
+from domain.services.browsing import ManifestService
+from domain.services.unlocking import UnlockService
+from entrypoints.http.controllers.sessions import SessionHeader
+from entrypoints.http.disposition import content_disposition, content_type
+from entrypoints.http.ranges import requested_range
+
+
+class ContentController(Controller):
+    path = "/backups/{backup_id:str}/file"
+    tags = ["content"]  # noqa: RUF012 - litestar reads it as a class attribute
+
+    @get(
+        "/{file_id:str}",
+        summary="Stream a regular file's decrypted contents (Range supported)",
+    )
+    async def file(
+        self,
+        backup_id: FromPath[str],
+        file_id: FromPath[str],
+        unlocking: FromDishka[UnlockService],
+        manifest: FromDishka[ManifestService],
+        session_token: SessionHeader = None,
+        range_header: Annotated[str | None, HeaderParameter(name="Range", required=False)] = None,
+    ) -> Stream:
+        session = await unlocking.resolve(backup_id, session_token)
+        content = await manifest.content(session, file_id)
+        wanted = requested_range(range_header, content.length)
+        sent = wanted or ByteRange(0, content.length)
+        headers = {
+            "Content-Length": str(sent.length),
+            "Content-Disposition": content_disposition(content.relative_path),
+            "Accept-Ranges": "bytes",
+            "ETag": content.etag,
+            "Cache-Control": "no-store",
+        }
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {sent.start}-{sent.stop - 1}/{content.length}"
+        return Stream(
+            content.read(sent),
+            status_code=206 if wanted is not None else 200,
+            media_type=content_type(content.relative_path),
+            headers=headers,
+        )

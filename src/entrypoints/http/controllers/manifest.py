@@ -1,0 +1,44 @@
+from typing import Annotated, Literal
+
+from dishka import FromDishka
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntryKind, FileQuery
+from domain.services.browsing import ManifestService
+from domain.services.unlocking import UnlockService
+from entrypoints.http.controllers.sessions import SessionHeader
+from entrypoints.http.schemas import DomainListOut, FilePageOut
+
+
+class ManifestController(Controller):
+    path = "/backups/{backup_id:str}"
+    tags = ["manifest"]  # noqa: RUF012 - litestar reads it as a class attribute
+
+    @get("/files", summary="Manifest entries, filtered and paged, ordered by domain then relative path")
+    async def files(
+        self,
+        backup_id: FromPath[str],
+        unlocking: FromDishka[UnlockService],
+        manifest: FromDishka[ManifestService],
+        session_token: SessionHeader = None,
+        domain: Annotated[str | None, QueryParameter(max_length=1024)] = None,
+        path_like: Annotated[str | None, QueryParameter(max_length=1024)] = None,
+        kind: FromQuery[Literal["file", "directory", "symlink"] | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        offset: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
+    ) -> FilePageOut:
+        session = await unlocking.resolve(backup_id, session_token)
+        query = FileQuery(domain, path_like, EntryKind(kind) if kind else None, limit, offset)
+        return FilePageOut.of(await manifest.files(session, query))
+
+    @get("/domains", summary="The manifest's domains, sorted by code point")
+    async def domains(
+        self,
+        backup_id: FromPath[str],
+        unlocking: FromDishka[UnlockService],
+        manifest: FromDishka[ManifestService],
+        session_token: SessionHeader = None,
+    ) -> DomainListOut:
+        session = await unlocking.resolve(backup_id, session_token)
+        return DomainListOut(domains=await manifest.domains(session))

@@ -1,0 +1,37 @@
+from typing import Annotated
+
+from dishka import FromDishka
+from litestar import Controller, post
+from litestar.params import Body, FromPath, HeaderParameter
+
+from domain.services.unlocking import UnlockService
+from entrypoints.http.schemas import UnlockIn, UnlockOut
+from entrypoints.http.sessions import BACKUP_SESSION_HEADER
+
+SessionHeader = Annotated[str | None, HeaderParameter(name=BACKUP_SESSION_HEADER, required=False)]
+
+
+class SessionsController(Controller):
+    path = "/backups/{backup_id:str}"
+    tags = ["sessions"]  # noqa: RUF012 - litestar reads it as a class attribute
+
+    @post("/unlock", status_code=200, summary="Unlock a backup with its passphrase; returns a session token")
+    async def unlock(
+        self,
+        backup_id: FromPath[str],
+        unlocking: FromDishka[UnlockService],
+        data: Annotated[
+            UnlockIn | None, Body(description="omit `password` for an unencrypted backup")
+        ] = None,
+    ) -> UnlockOut:
+        unlocked = await unlocking.unlock(backup_id, data.password if data else None)
+        return UnlockOut(session_token=unlocked.session_token, ttl_seconds=unlocked.ttl_seconds)
+
+    @post("/lock", status_code=204, summary="End the session and forget its keys (idempotent)")
+    async def lock(
+        self,
+        backup_id: FromPath[str],
+        unlocking: FromDishka[UnlockService],
+        session_token: SessionHeader = None,
+    ) -> None:
+        await unlocking.lock(backup_id, session_token)

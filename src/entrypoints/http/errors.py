@@ -1,0 +1,68 @@
+"""One table maps the domain's errors to status codes; no handler catches its own."""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request, Response
+
+from domain.errors import (
+    BackupNotFoundError,
+    BackupUnreadableError,
+    CatalogUnavailableError,
+    CorruptBackupError,
+    DomainError,
+    EntryNotFoundError,
+    ForeignSessionError,
+    InvalidBackupFolderError,
+    InvalidQueryError,
+    RangeNotSatisfiableError,
+    SessionRequiredError,
+    TooManyAttemptsError,
+    WrongPassphraseError,
+)
+
+logger = logging.getLogger("ios_backup_api")
+
+STATUS_OF: dict[type[DomainError], int] = {
+    WrongPassphraseError: 400,
+    InvalidQueryError: 400,
+    SessionRequiredError: 401,
+    ForeignSessionError: 403,
+    BackupNotFoundError: 404,
+    EntryNotFoundError: 404,
+    BackupUnreadableError: 409,
+    InvalidBackupFolderError: 409,
+    CorruptBackupError: 409,
+    RangeNotSatisfiableError: 416,
+    TooManyAttemptsError: 429,
+    CatalogUnavailableError: 503,
+}
+
+
+def _range_headers(error: DomainError) -> dict[str, str]:
+    assert isinstance(error, RangeNotSatisfiableError)
+    return {"Content-Range": f"bytes */{error.length}"}
+
+
+def _retry_headers(error: DomainError) -> dict[str, str]:
+    assert isinstance(error, TooManyAttemptsError)
+    return {"Retry-After": str(error.retry_after_seconds)}
+
+
+HEADERS_OF: dict[type[DomainError], Callable[[DomainError], dict[str, str]]] = {
+    RangeNotSatisfiableError: _range_headers,
+    TooManyAttemptsError: _retry_headers,
+}
+
+
+def error_response(status_code: int, detail: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response({"status_code": status_code, "detail": detail}, status_code=status_code, headers=headers)
+
+
+def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    if not isinstance(error, DomainError) or type(error) not in STATUS_OF:
+        logger.error("No status code is mapped for %s", type(error).__name__, exc_info=error)
+        return error_response(500, "Internal server error; the log has the details.")
+    make_headers = HEADERS_OF.get(type(error))
+    return error_response(STATUS_OF[type(error)], str(error), make_headers(error) if make_headers else None)

@@ -1,0 +1,32 @@
+"""`Range: bytes=…` (RFC 9110 §14): one range, clipped to the file; anything else serves the whole file."""
+
+import re
+
+from domain.errors import RangeNotSatisfiableError
+from domain.manifest import ByteRange
+
+_ONE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def requested_range(header: str | None, length: int) -> ByteRange | None:
+    """The range to send, or None for the whole file (no header, several ranges or an invalid one)."""
+    if header is None:
+        return None
+    match = _ONE_RANGE.fullmatch(header.strip().replace(" ", ""))
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        suffix = int(last)
+        if suffix == 0 or length == 0:
+            raise RangeNotSatisfiableError(length)
+        return ByteRange(max(0, length - suffix), length)
+    start = int(first)
+    if last and int(last) < start:
+        return None  # syntactically invalid: ignored, as RFC 9110 allows
+    if start >= length:
+        raise RangeNotSatisfiableError(length)
+    stop = min(length, int(last) + 1) if last else length
+    return ByteRange(start, stop)

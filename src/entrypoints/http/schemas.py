@@ -1,0 +1,117 @@
+"""The HTTP shapes of the contract, mapped explicitly from the domain's objects."""
+
+from datetime import UTC, datetime
+from typing import Literal
+
+import msgspec
+
+from domain.backups import BackupSummary
+from domain.manifest import FilePage, ManifestEntry
+
+
+class BackupSummaryOut(msgspec.Struct, frozen=True):
+    id: str
+    udid: str | None
+    device_name: str | None
+    display_name: str | None
+    product_type: str | None
+    product_version: str | None
+    build_version: str | None
+    serial_number: str | None
+    is_encrypted: bool
+    last_backup_at: datetime | None
+    size_bytes: int | None
+    status: Literal["ready", "unreadable"]
+    problem: str | None
+
+    @classmethod
+    def of(cls, summary: BackupSummary) -> "BackupSummaryOut":
+        return cls(
+            id=summary.id,
+            udid=summary.udid,
+            device_name=summary.device_name,
+            display_name=summary.display_name,
+            product_type=summary.product_type,
+            product_version=summary.product_version,
+            build_version=summary.build_version,
+            serial_number=summary.serial_number,
+            is_encrypted=summary.is_encrypted,
+            last_backup_at=utc(summary.last_backup_at),
+            size_bytes=summary.size_bytes,
+            status="ready" if summary.is_ready else "unreadable",
+            problem=summary.problem,
+        )
+
+
+class BackupListOut(msgspec.Struct, frozen=True):
+    backups: list[BackupSummaryOut]
+
+    @classmethod
+    def of(cls, summaries: list[BackupSummary]) -> "BackupListOut":
+        return cls(backups=[BackupSummaryOut.of(summary) for summary in summaries])
+
+
+class HealthOut(msgspec.Struct, frozen=True):
+    status: Literal["ok"]
+
+
+class ReadinessOut(msgspec.Struct, frozen=True):
+    status: Literal["ok", "unavailable"]
+    database: str
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Timestamps leave in UTC, so msgspec writes them with a trailing `Z`."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class UnlockIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    password: str | None = None
+
+
+class UnlockOut(msgspec.Struct, frozen=True):
+    session_token: str
+    ttl_seconds: int
+
+
+class ManifestEntryOut(msgspec.Struct, frozen=True):
+    file_id: str
+    domain: str
+    relative_path: str
+    kind: Literal["file", "directory", "symlink"]
+    size: int | None
+    mode: int | None
+    modified_at: datetime | None
+    protection_class: int | None
+    link_target: str | None
+
+    @classmethod
+    def of(cls, entry: ManifestEntry) -> "ManifestEntryOut":
+        return cls(
+            file_id=entry.file_id,
+            domain=entry.domain,
+            relative_path=entry.relative_path,
+            kind=entry.kind.value,
+            size=entry.size,
+            mode=entry.mode,
+            modified_at=utc(entry.modified_at),
+            protection_class=entry.protection_class,
+            link_target=entry.link_target,
+        )
+
+
+class FilePageOut(msgspec.Struct, frozen=True):
+    items: list[ManifestEntryOut]
+    total: int
+    limit: int
+    offset: int
+
+    @classmethod
+    def of(cls, page: FilePage) -> "FilePageOut":
+        return cls([ManifestEntryOut.of(entry) for entry in page.items], page.total, page.limit, page.offset)
+
+
+class DomainListOut(msgspec.Struct, frozen=True):
+    domains: list[str]

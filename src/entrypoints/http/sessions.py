@@ -1,0 +1,1 @@
+BACKUP_SESSION_HEADER = "X-Backup-Session"

@@ -1,0 +1,148 @@
+"""Typed settings from the environment (`IOS_BACKUP_` prefix, `__` between section and key) and `.env`."""
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+PREFIX = "IOS_BACKUP_"
+APP_NAME = "ios-backup-api"
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or malformed; the message names the variable in one line."""
+
+
+class SecuritySettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    api_token: str | None = None
+
+
+class BackupPathSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    base_path: Path = msgspec.field(default_factory=lambda: default_base_path())
+
+
+class DatabaseSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    url: str = msgspec.field(default_factory=lambda: default_database_url())
+    migrate_on_start: bool = True
+
+
+class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+class SessionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    ttl_seconds: int = 3600
+
+
+class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    security: SecuritySettings = msgspec.field(default_factory=SecuritySettings)
+    backup_paths: BackupPathSettings = msgspec.field(default_factory=BackupPathSettings)
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    sessions: SessionSettings = msgspec.field(default_factory=SessionSettings)
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.server.port <= 65535, "SERVER__PORT", "must be a port number from 1 to 65535")
+        _check(
+            self.sessions.ttl_seconds >= 1, "SESSIONS__TTL_SECONDS", "must be a positive number of seconds"
+        )
+        _check(bool(self.server.host), "SERVER__HOST", "must not be empty")
+        _check(
+            self.security.api_token is None or len(self.security.api_token) >= 16,
+            "SECURITY__API_TOKEN",
+            "must be at least 16 characters long",
+        )
+        _check(
+            self.database.url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")),
+            "DATABASE__URL",
+            "must be an sqlite+aiosqlite:// or postgresql+asyncpg:// URL",
+        )
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """Read the settings once: the environment wins over `.env`; raise `SettingsError` on a bad value."""
+    values = dict(read_dotenv(dotenv)) if dotenv is not None and dotenv.is_file() else {}
+    values.update(os.environ if environ is None else environ)
+    nested: dict[str, Any] = {}
+    for name, value in values.items():
+        if not name.startswith(PREFIX):
+            continue
+        section, sep, key = name[len(PREFIX) :].lower().partition("__")
+        if not sep or not key or "__" in key:
+            raise SettingsError(f"{name}: not a known setting (expected {PREFIX}<SECTION>__<KEY>)")
+        nested.setdefault(section, {})[key] = value
+    try:
+        return msgspec.convert(nested, Settings, strict=False, dec_hook=_decode_path)
+    except msgspec.ValidationError as error:
+        raise SettingsError(_name_the_variable(str(error))) from None
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """`KEY=value` lines; `#` comments, blank lines and an optional `export ` are allowed; quotes stripped."""
+    values = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        name, sep, value = line.partition("=")
+        if not sep:
+            raise SettingsError(f"{path}: not a KEY=value line: {raw[:60]!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
+
+
+def _decode_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str) and value:
+        return Path(value).expanduser()
+    raise NotImplementedError
+
+
+def _check(ok: bool, variable: str, rule: str) -> None:
+    if not ok:
+        raise SettingsError(f"{PREFIX}{variable}: {rule}")
+
+
+def _name_the_variable(message: str) -> str:
+    # msgspec says e.g. "Expected `int`, got `str` - at `$.server.port`"; name the variable instead.
+    reason, found, where = message.rpartition(" - at `$")
+    if not found:
+        reason, where = message, ""
+    path = [part for part in where.rstrip("`").split(".") if part]
+    unknown = reason.removeprefix("Object contains unknown field `")
+    if unknown != reason:
+        return f"{PREFIX}{'__'.join([*path, unknown.rstrip('`')]).upper()}: not a known setting"
+    if not path:
+        return f"{PREFIX}*: {message}"
+    return f"{PREFIX}{'__'.join(path).upper()}: {reason[:1].lower()}{reason[1:]}"
+
+
+def default_base_path() -> Path:
+    home = Path.home()
+    candidates = [home / "Library" / "Application Support" / "MobileSync" / "Backup"]
+    if sys.platform == "win32":
+        appdata = os.environ.get("APPDATA")
+        if appdata:
+            candidates.insert(0, Path(appdata) / "Apple Computer" / "MobileSync" / "Backup")
+        candidates.append(home / "Apple" / "MobileSync" / "Backup")
+    return next((path for path in candidates if path.is_dir()), Path("backups"))
+
+
+def default_data_dir() -> Path:
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_NAME
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / APP_NAME
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / APP_NAME
+
+
+def default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{default_data_dir() / 'catalog.sqlite3'}"

@@ -1,0 +1,97 @@
+import shutil
+from pathlib import Path
+
+from litestar.testing import AsyncTestClient
+
+from adapters.backup_writer.spec import SyntheticBackup
+from tests.support.backups import ENCRYPTED_ID, PLAIN_ID
+
+Client = AsyncTestClient  # type: ignore[type-arg]
+
+
+async def test_health_and_readiness_need_no_token(client: Client) -> None:
+    del client.headers["X-API-Token"]
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert (ready.status_code, ready.json()) == (200, {"status": "ok", "database": "ok"})
+
+
+async def test_openapi_is_public(client: Client) -> None:
+    del client.headers["X-API-Token"]
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert "/backups/{backup_id}/files" in schema.json()["paths"]
+
+
+async def test_every_other_route_answers_401_without_the_right_token(client: Client) -> None:
+    routes = [
+        ("GET", "/backups"),
+        ("POST", "/backups/refresh"),
+        ("POST", f"/backups/{PLAIN_ID}/unlock"),
+        ("POST", f"/backups/{PLAIN_ID}/lock"),
+        ("GET", f"/backups/{PLAIN_ID}/files"),
+        ("GET", f"/backups/{PLAIN_ID}/domains"),
+        ("GET", f"/backups/{PLAIN_ID}/file/{'0' * 40}"),
+    ]
+    for token in (None, "wrong-token-wrong-token-wrong", "test-api-token-0123456789abcdeF"):
+        headers = {} if token is None else {"X-API-Token": token}
+        del client.headers["X-API-Token"]
+        for method, path in routes:
+            response = await client.request(method, path, headers=headers)
+            assert response.status_code == 401, (method, path, token)
+            assert response.json()["status_code"] == 401
+        client.headers["X-API-Token"] = "test-api-token-0123456789abcdef"
+
+
+async def test_backups_are_listed_with_the_contract_fields_newest_first(
+    client: Client, samples: dict[str, SyntheticBackup], base_path: Path
+) -> None:
+    listed = (await client.get("/backups")).json()["backups"]
+    assert [backup["id"] for backup in listed] == [ENCRYPTED_ID, PLAIN_ID]
+    encrypted = listed[0]
+    spec = samples[ENCRYPTED_ID]
+    size = sum(path.stat().st_size for path in (base_path / ENCRYPTED_ID).rglob("*") if path.is_file())
+    assert encrypted == {
+        "id": ENCRYPTED_ID,
+        "udid": spec.udid,
+        "device_name": spec.device_name,
+        "display_name": spec.display_name,
+        "product_type": spec.product_type,
+        "product_version": spec.product_version,
+        "build_version": spec.build_version,
+        "serial_number": spec.serial_number,
+        "is_encrypted": True,
+        "last_backup_at": "2024-06-01T09:30:00Z",
+        "size_bytes": size,
+        "status": "ready",
+        "problem": None,
+    }
+    assert listed[1]["is_encrypted"] is False
+    assert listed[1]["device_name"] == "Grace's iPad"
+
+
+async def test_refresh_picks_up_added_and_removed_folders(client: Client, base_path: Path) -> None:
+    shutil.copytree(base_path / PLAIN_ID, base_path / f"{PLAIN_ID}-20240101-120000")
+    shutil.rmtree(base_path / ENCRYPTED_ID)
+    before = {backup["id"] for backup in (await client.get("/backups")).json()["backups"]}
+    assert before == {ENCRYPTED_ID, PLAIN_ID}
+    refreshed = await client.post("/backups/refresh")
+    assert refreshed.status_code == 200
+    after = {backup["id"] for backup in refreshed.json()["backups"]}
+    assert after == {PLAIN_ID, f"{PLAIN_ID}-20240101-120000"}
+    assert {backup["id"] for backup in (await client.get("/backups")).json()["backups"]} == after
+
+
+async def test_a_broken_folder_is_unreadable_with_its_reason_and_the_others_stay_ready(
+    client: Client, base_path: Path
+) -> None:
+    broken = base_path / "broken"
+    shutil.copytree(base_path / PLAIN_ID, broken)
+    (broken / "Manifest.plist").write_bytes(b"\x00garbage, not a plist")
+    listed = {backup["id"]: backup for backup in (await client.post("/backups/refresh")).json()["backups"]}
+    assert listed["broken"]["status"] == "unreadable"
+    assert listed["broken"]["problem"] == "Manifest.plist is not a valid property list."
+    assert listed[PLAIN_ID]["status"] == listed[ENCRYPTED_ID]["status"] == "ready"
+    unlock = await client.post("/backups/broken/unlock", json={})
+    assert unlock.status_code == 409
+    assert "Manifest.plist is not a valid property list." in unlock.json()["detail"]

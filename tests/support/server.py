@@ -1,0 +1,73 @@
+"""A real `ios-backup-api serve` process on a free loopback port, as a user would run it."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(
+    env: Mapping[str, str], cwd: Path, log: Path, timeout: float = 30
+) -> Iterator[RunningServer]:
+    port = free_port()
+    full_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "IOS_BACKUP_SERVER__HOST": "127.0.0.1",
+        "IOS_BACKUP_SERVER__PORT": str(port),
+        **env,
+    }
+    executable = Path(sys.executable).with_name("ios-backup-api")
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(executable), "serve"], env=full_env, cwd=cwd, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process, log, timeout)
+        yield RunningServer(url, process, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the server exited with {process.returncode}:\n{log.read_text(errors='replace')}"
+            )
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(
+        f"the server did not become healthy in {timeout} s:\n{log.read_text(errors='replace')}"
+    )

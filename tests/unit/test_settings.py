@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from entrypoints.settings import SettingsError, load_settings
+
+
+def test_defaults_serve_loopback_on_8080_with_an_sqlite_catalog() -> None:
+    settings = load_settings({}, dotenv=None)
+    assert (settings.server.host, settings.server.port) == ("127.0.0.1", 8080)
+    assert settings.database.url.startswith("sqlite+aiosqlite:///")
+    assert settings.sessions.ttl_seconds == 3600
+    assert settings.security.api_token is None
+
+
+def test_nested_variables_set_each_section() -> None:
+    settings = load_settings(
+        {
+            "IOS_BACKUP_SECURITY__API_TOKEN": "t" * 32,
+            "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": "/srv/backups",
+            "IOS_BACKUP_DATABASE__URL": "postgresql+asyncpg://u:p@db/catalog",
+            "IOS_BACKUP_SERVER__HOST": "0.0.0.0",
+            "IOS_BACKUP_SERVER__PORT": "9000",
+            "IOS_BACKUP_SESSIONS__TTL_SECONDS": "60",
+            "UNRELATED": "ignored",
+        },
+        dotenv=None,
+    )
+    assert settings.security.api_token == "t" * 32
+    assert settings.backup_paths.base_path == Path("/srv/backups")
+    assert settings.database.url == "postgresql+asyncpg://u:p@db/catalog"
+    assert (settings.server.host, settings.server.port) == ("0.0.0.0", 9000)
+    assert settings.sessions.ttl_seconds == 60
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text('# comment\nexport IOS_BACKUP_SERVER__PORT="9100"\nIOS_BACKUP_SERVER__HOST=0.0.0.0\n')
+    settings = load_settings({"IOS_BACKUP_SERVER__HOST": "127.0.0.2"}, dotenv=dotenv)
+    assert settings.server.port == 9100
+    assert settings.server.host == "127.0.0.2"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("IOS_BACKUP_SERVER__PORT", "eighty"),
+        ("IOS_BACKUP_SERVER__PORT", "70000"),
+        ("IOS_BACKUP_SESSIONS__TTL_SECONDS", "0"),
+        ("IOS_BACKUP_DATABASE__URL", "mysql://x/y"),
+        ("IOS_BACKUP_SECURITY__API_TOKEN", "short"),
+        ("IOS_BACKUP_SERVER__PROT", "1"),
+        ("IOS_BACKUP_NOSECTION__X", "1"),
+        ("IOS_BACKUP_FLAT", "1"),
+    ],
+)
+def test_a_bad_value_stops_with_one_line_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({name: value}, dotenv=None)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(name.rsplit("__", 1)[0] if name.endswith("NOSECTION__X") else name)

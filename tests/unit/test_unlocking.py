@@ -1,0 +1,180 @@
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from adapters.catalog.memory import InMemoryBackupCatalog
+from adapters.sessions.memory import InMemorySessionStore
+from adapters.vault.memory import InMemoryBackupVault
+from domain.backups import BackupStatus, CatalogedBackup
+from domain.errors import (
+    BackupNotFoundError,
+    BackupUnreadableError,
+    ForeignSessionError,
+    SessionRequiredError,
+    TooManyAttemptsError,
+    WrongPassphraseError,
+)
+from domain.manifest import EntryKind, ManifestEntry
+from domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
+from domain.services.unlocking import UnlockService, token_hash
+from tests.support.clock import CountingTokenSource, FakeClock
+from tests.support.factories import BackupSummaryFactory
+
+TTL = timedelta(minutes=10)
+
+
+def _entry(path: str) -> ManifestEntry:
+    return ManifestEntry("a" * 40, "HomeDomain", path, EntryKind.FILE, 1, 0o100644, None, 3, None)
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.sessions = InMemorySessionStore()
+        self.vault = InMemoryBackupVault()
+        self.catalog = InMemoryBackupCatalog(
+            [
+                CatalogedBackup(
+                    BackupSummaryFactory.build(
+                        id="enc", is_encrypted=True, status=BackupStatus.READY, problem=None
+                    ),
+                    "1",
+                ),
+                CatalogedBackup(
+                    BackupSummaryFactory.build(
+                        id="plain", is_encrypted=False, status=BackupStatus.READY, problem=None
+                    ),
+                    "1",
+                ),
+                CatalogedBackup(
+                    BackupSummaryFactory.build(
+                        id="bad", status=BackupStatus.UNREADABLE, problem="Manifest.db is missing."
+                    ),
+                    "1",
+                ),
+            ]
+        )
+        self.vault.add_backup("enc", "secret", [(_entry("a.txt"), b"a")])
+        self.vault.add_backup("plain", None, [(_entry("b.txt"), b"b")])
+        self.throttle = FailedUnlockThrottle(self.clock, ThrottlePolicy(free_attempts=2))
+        self.service = UnlockService(
+            self.catalog, self.vault, self.sessions, self.clock, CountingTokenSource(), TTL, self.throttle
+        )
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_unlock_issues_a_token_of_which_only_a_hash_is_kept(world: World) -> None:
+    unlocked = await world.service.unlock("enc", "secret")
+    assert unlocked.ttl_seconds == 600
+    assert await world.sessions.get(unlocked.session_token) is None
+    stored = await world.sessions.get(token_hash(unlocked.session_token))
+    assert stored is not None
+    assert stored.backup_id == "enc"
+
+
+async def test_unlock_refuses_unknown_unreadable_and_wrong_passphrases(world: World) -> None:
+    with pytest.raises(BackupNotFoundError):
+        await world.service.unlock("nope", "x")
+    with pytest.raises(BackupUnreadableError, match=r"Manifest\.db is missing"):
+        await world.service.unlock("bad", "x")
+    with pytest.raises(WrongPassphraseError):
+        await world.service.unlock("enc", "wrong")
+    with pytest.raises(WrongPassphraseError):
+        await world.service.unlock("enc", None)
+    with pytest.raises(WrongPassphraseError):
+        await world.service.unlock("enc", "x" * 1025)
+
+
+async def test_an_unencrypted_backup_needs_no_passphrase(world: World) -> None:
+    unlocked = await world.service.unlock("plain", None)
+    session = await world.service.resolve("plain", unlocked.session_token)
+    assert session.backup_id == "plain"
+
+
+async def test_resolve_checks_backup_then_session_then_ownership(world: World) -> None:
+    token = (await world.service.unlock("enc", "secret")).session_token
+    other = (await world.service.unlock("plain", None)).session_token
+    with pytest.raises(BackupNotFoundError):
+        await world.service.resolve("nope", token)
+    with pytest.raises(BackupNotFoundError):
+        await world.service.resolve("nope", None)
+    with pytest.raises(SessionRequiredError):
+        await world.service.resolve("enc", None)
+    with pytest.raises(SessionRequiredError):
+        await world.service.resolve("enc", "unknown")
+    with pytest.raises(ForeignSessionError):
+        await world.service.resolve("enc", other)
+    assert (await world.service.resolve("enc", token)).backup_id == "enc"
+
+
+async def test_a_session_expires_after_its_idle_lifetime_and_use_keeps_it_alive(world: World) -> None:
+    token = (await world.service.unlock("enc", "secret")).session_token
+    world.clock.advance(500)
+    await world.service.resolve("enc", token)
+    world.clock.advance(500)
+    await world.service.resolve("enc", token)
+    world.clock.advance(601)
+    with pytest.raises(SessionRequiredError):
+        await world.service.resolve("enc", token)
+    assert await world.sessions.get(token_hash(token)) is None
+
+
+async def test_lock_is_idempotent_and_ends_the_session(world: World) -> None:
+    token = (await world.service.unlock("enc", "secret")).session_token
+    other = (await world.service.unlock("plain", None)).session_token
+    with pytest.raises(SessionRequiredError):
+        await world.service.lock("enc", None)
+    with pytest.raises(ForeignSessionError):
+        await world.service.lock("enc", other)
+    with pytest.raises(BackupNotFoundError):
+        await world.service.lock("nope", token)
+    await world.service.lock("enc", token)
+    await world.service.lock("enc", token)
+    await world.service.lock("enc", "never-issued")
+    with pytest.raises(SessionRequiredError):
+        await world.service.resolve("enc", token)
+
+
+async def test_ending_sessions_of_removed_backups_and_expired_ones(world: World) -> None:
+    enc = (await world.service.unlock("enc", "secret")).session_token
+    plain = (await world.service.unlock("plain", None)).session_token
+    await world.service.backups_removed(["plain"])
+    with pytest.raises(SessionRequiredError):
+        await world.service.resolve("plain", plain)
+    world.clock.advance(601)
+    assert await world.service.end_expired() == 1
+    assert await world.sessions.get(token_hash(enc)) is None
+
+
+async def test_repeated_wrong_passphrases_are_throttled_and_the_owner_gets_back_in(world: World) -> None:
+    for _ in range(2):
+        with pytest.raises(WrongPassphraseError):
+            await world.service.unlock("enc", "guess")
+    with pytest.raises(TooManyAttemptsError) as raised:
+        await world.service.unlock("enc", "secret")
+    assert raised.value.retry_after_seconds >= 1
+    world.clock.advance(raised.value.retry_after_seconds)
+    await world.service.unlock("enc", "secret")
+    await world.service.unlock("plain", None)
+
+
+async def test_unlocks_beyond_the_cap_are_refused_at_once(world: World) -> None:
+    release = asyncio.Event()
+    original_open = world.vault.open
+
+    async def slow_open(backup_id: str, passphrase: str | None):  # type: ignore[no-untyped-def]
+        await release.wait()
+        return await original_open(backup_id, passphrase)
+
+    world.vault.open = slow_open  # type: ignore[method-assign]
+    pending = [asyncio.create_task(world.service.unlock("enc", "secret")) for _ in range(4)]
+    await asyncio.sleep(0)
+    with pytest.raises(TooManyAttemptsError):
+        await world.service.unlock("enc", "secret")
+    release.set()
+    assert len(await asyncio.gather(*pending)) == 4
