@@ -11,12 +11,14 @@ from adapters.catalog.migrate import upgrade_schema
 from adapters.catalog.sqla_catalog import SqlaBackupCatalog
 from adapters.filesystem.folder_library import FolderBackupLibrary
 from adapters.sessions.memory import InMemorySessionStore
+from adapters.sessions.sealing import HkdfAesGcmKeySealer
+from adapters.sessions.sqla_store import SqlaSessionStore
 from adapters.system.clock import SecretsTokenSource, SystemClock
 from adapters.vault.vault import IosBackupVault
 from domain.ports.catalog import BackupCatalog
 from domain.ports.clock import Clock, TokenSource
 from domain.ports.library import BackupLibrary
-from domain.ports.sessions import SessionStore
+from domain.ports.sessions import KeySealer, SessionStore
 from domain.ports.vault import BackupVault
 from domain.services.browsing import ManifestService
 from domain.services.discovery import BackupDiscovery
@@ -66,9 +68,19 @@ class VaultProvider(Provider):
     def vault(self, library: FolderBackupLibrary) -> BackupVault:
         return IosBackupVault(library.folder_of)
 
-    sessions = provide(InMemorySessionStore, provides=SessionStore)
+    sealer = provide(HkdfAesGcmKeySealer, provides=KeySealer)
     clock = provide(SystemClock, provides=Clock)
     tokens = provide(SecretsTokenSource, provides=TokenSource)
+
+
+class SessionStoreProvider(Provider):
+    scope = Scope.APP
+
+    @provide
+    def sessions(self, settings: Settings, engine: AsyncEngine) -> SessionStore:
+        if settings.sessions.store == "database":
+            return SqlaSessionStore(engine)
+        return InMemorySessionStore()
 
 
 class DomainProvider(Provider):
@@ -80,12 +92,15 @@ class DomainProvider(Provider):
         catalog: BackupCatalog,
         vault: BackupVault,
         sessions: SessionStore,
+        sealer: KeySealer,
         clock: Clock,
         tokens: TokenSource,
         settings: Settings,
     ) -> UnlockService:
         ttl = timedelta(seconds=settings.sessions.ttl_seconds)
-        return UnlockService(catalog, vault, sessions, clock, tokens, ttl, FailedUnlockThrottle(clock))
+        return UnlockService(
+            catalog, vault, sessions, sealer, clock, tokens, ttl, FailedUnlockThrottle(clock)
+        )
 
     @provide
     def discovery(
@@ -97,4 +112,11 @@ class DomainProvider(Provider):
 
 
 def default_providers() -> tuple[Provider, ...]:
-    return (SettingsProvider(), CatalogProvider(), LibraryProvider(), VaultProvider(), DomainProvider())
+    return (
+        SettingsProvider(),
+        CatalogProvider(),
+        LibraryProvider(),
+        VaultProvider(),
+        SessionStoreProvider(),
+        DomainProvider(),
+    )

@@ -4,7 +4,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -36,6 +36,8 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class SessionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ttl_seconds: int = 3600
+    store: Literal["memory", "database"] = "memory"
+    """`database` keeps sessions in the catalog database, so that several instances share them."""
 
 
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

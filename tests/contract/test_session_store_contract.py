@@ -1,44 +1,62 @@
-"""One contract for the SessionStore port, run against every implementation."""
+"""One contract for the SessionStore port: in memory, and on SQLite and PostgreSQL."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from pathlib import Path
 
 import pytest
 
+from adapters.catalog.engine import create_catalog_engine
+from adapters.catalog.migrate import upgrade_schema
 from adapters.sessions.memory import InMemorySessionStore
-from domain.ports.sessions import Session, SessionStore
-from domain.ports.vault import OpenBackup
+from adapters.sessions.sqla_store import SqlaSessionStore
+from domain.ports.sessions import SessionRecord, SessionStore
 
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _session(token_hash: str, backup_id: str = "b1", expires_in: int = 60) -> Session:
-    return Session(token_hash, backup_id, NOW + timedelta(seconds=expires_in), cast(OpenBackup, object()))
+NOW = datetime(2026, 1, 1, 12, 0, 0, 123000, tzinfo=UTC)
 
 
-@pytest.fixture(params=[InMemorySessionStore], ids=["memory"])
-def store(request: pytest.FixtureRequest) -> SessionStore:
-    make: Callable[[], SessionStore] = request.param
-    return make()
+def _record(
+    token_hash: str, backup_id: str = "b1", expires_in: int = 60, key: bytes | None = b"\x00k"
+) -> SessionRecord:
+    return SessionRecord(token_hash, backup_id, NOW + timedelta(seconds=expires_in), key)
 
 
-async def test_a_session_is_found_by_its_hash_until_popped(store: SessionStore) -> None:
-    session = _session("h1")
-    await store.add(session)
-    found = await store.get("h1")
-    assert found is not None
-    assert (found.backup_id, found.expires_at) == ("b1", session.expires_at)
+@pytest.fixture(
+    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionStore]:
+    if request.param == "memory":
+        yield InMemorySessionStore()
+        return
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'sessions.sqlite3'}"
+    else:
+        url = request.getfixturevalue("fresh_postgres_url")
+    engine = create_catalog_engine(url)
+    await upgrade_schema(engine)
+    yield SqlaSessionStore(engine)
+    await engine.dispose()
+
+
+async def test_a_record_is_found_by_its_hash_until_popped(store: SessionStore) -> None:
+    record = _record("h1", key=bytes(range(256)))
+    await store.add(record)
+    assert await store.get("h1") == record
     assert await store.get("other") is None
-    popped = await store.pop("h1")
-    assert popped is not None
-    assert popped.token_hash == "h1"
+    assert await store.pop("h1") == record
     assert await store.get("h1") is None
     assert await store.pop("h1") is None
 
 
+async def test_an_unencrypted_backup_s_record_has_no_key(store: SessionStore) -> None:
+    await store.add(_record("h1", key=None))
+    found = await store.get("h1")
+    assert found is not None
+    assert found.sealed_key is None
+
+
 async def test_touch_moves_the_expiry_and_ignores_unknown_hashes(store: SessionStore) -> None:
-    await store.add(_session("h1"))
+    await store.add(_record("h1"))
     later = NOW + timedelta(hours=1)
     await store.touch("h1", later)
     await store.touch("unknown", later)
@@ -48,14 +66,15 @@ async def test_touch_moves_the_expiry_and_ignores_unknown_hashes(store: SessionS
 
 
 async def test_pop_where_takes_the_sessions_of_backups_and_the_expired(store: SessionStore) -> None:
-    await store.add(_session("a", "b1", expires_in=60))
-    await store.add(_session("b", "b2", expires_in=60))
-    await store.add(_session("c", "b3", expires_in=-1))
-    await store.add(_session("d", "b3", expires_in=600))
+    await store.add(_record("a", "b1", expires_in=60))
+    await store.add(_record("b", "b2", expires_in=60))
+    await store.add(_record("c", "b3", expires_in=-1))
+    await store.add(_record("d", "b3", expires_in=600))
     taken = await store.pop_where(backup_ids=["b1"], expired_at=NOW)
-    assert sorted(session.token_hash for session in taken) == ["a", "c"]
+    assert sorted(record.token_hash for record in taken) == ["a", "c"]
     assert await store.get("a") is None
     assert await store.get("c") is None
     assert await store.get("b") is not None
     assert await store.get("d") is not None
     assert await store.pop_where(backup_ids=["nothing"]) == []
+    assert await store.pop_where() == []

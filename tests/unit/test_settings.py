@@ -60,3 +60,11 @@ def test_a_bad_value_stops_with_one_line_naming_the_variable(name: str, value: s
     message = str(raised.value)
     assert "\n" not in message
     assert message.startswith(name.rsplit("__", 1)[0] if name.endswith("NOSECTION__X") else name)
+
+
+def test_the_session_store_is_memory_unless_database_is_chosen() -> None:
+    assert load_settings({}, dotenv=None).sessions.store == "memory"
+    chosen = load_settings({"IOS_BACKUP_SESSIONS__STORE": "database"}, dotenv=None)
+    assert chosen.sessions.store == "database"
+    with pytest.raises(SettingsError, match="IOS_BACKUP_SESSIONS__STORE"):
+        load_settings({"IOS_BACKUP_SESSIONS__STORE": "redis"}, dotenv=None)

@@ -5,6 +5,7 @@ import pytest
 
 from adapters.catalog.memory import InMemoryBackupCatalog
 from adapters.sessions.memory import InMemorySessionStore
+from adapters.sessions.sealing import HkdfAesGcmKeySealer
 from adapters.vault.memory import InMemoryBackupVault
 from domain.backups import BackupStatus, CatalogedBackup
 from domain.errors import (
@@ -15,7 +16,7 @@ from domain.errors import (
     TooManyAttemptsError,
     WrongPassphraseError,
 )
-from domain.manifest import EntryKind, ManifestEntry
+from domain.manifest import EntryKind, FileQuery, ManifestEntry
 from domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
 from domain.services.unlocking import UnlockService, token_hash
 from tests.support.clock import CountingTokenSource, FakeClock
@@ -59,7 +60,14 @@ class World:
         self.vault.add_backup("plain", None, [(_entry("b.txt"), b"b")])
         self.throttle = FailedUnlockThrottle(self.clock, ThrottlePolicy(free_attempts=2))
         self.service = UnlockService(
-            self.catalog, self.vault, self.sessions, self.clock, CountingTokenSource(), TTL, self.throttle
+            self.catalog,
+            self.vault,
+            self.sessions,
+            HkdfAesGcmKeySealer(),
+            self.clock,
+            CountingTokenSource(),
+            TTL,
+            self.throttle,
         )
 
 
@@ -178,3 +186,52 @@ async def test_unlocks_beyond_the_cap_are_refused_at_once(world: World) -> None:
         await world.service.unlock("enc", "secret")
     release.set()
     assert len(await asyncio.gather(*pending)) == 4
+
+
+async def test_a_second_instance_on_the_same_store_serves_the_session_without_the_passphrase(
+    world: World,
+) -> None:
+    token = (await world.service.unlock("enc", "secret")).session_token
+    other_instance = UnlockService(
+        world.catalog,
+        world.vault,
+        world.sessions,
+        HkdfAesGcmKeySealer(),
+        world.clock,
+        CountingTokenSource(),
+        TTL,
+        FailedUnlockThrottle(world.clock),
+    )
+    session = await other_instance.resolve("enc", token)
+    assert session.opened.passphrase_key is not None
+    page = await session.opened.files(FileQuery())
+    assert [entry.relative_path for entry in page.items] == ["a.txt"]
+    await other_instance.lock("enc", token)
+    with pytest.raises(SessionRequiredError):
+        await world.service.resolve("enc", token)
+
+
+async def test_the_stored_record_holds_no_usable_key(world: World) -> None:
+    token = (await world.service.unlock("enc", "secret")).session_token
+    record = await world.sessions.get(token_hash(token))
+    assert record is not None
+    assert record.sealed_key is not None
+    key = (await world.service.resolve("enc", token)).opened.passphrase_key
+    assert key is not None
+    assert key not in record.sealed_key
+    assert token.encode() not in record.sealed_key
+
+
+async def test_lock_forgets_the_keys_of_the_handle(world: World) -> None:
+    token = (await world.service.unlock("enc", "secret")).session_token
+    opened = (await world.service.resolve("enc", token)).opened
+    await world.service.lock("enc", token)
+    assert opened.passphrase_key is None
+
+
+async def test_expiry_forgets_the_keys_of_the_handle(world: World) -> None:
+    token = (await world.service.unlock("enc", "secret")).session_token
+    opened = (await world.service.resolve("enc", token)).opened
+    world.clock.advance(601)
+    await world.service.end_expired()
+    assert opened.passphrase_key is None

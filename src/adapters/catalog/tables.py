@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Dialect, MetaData, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Dialect, LargeBinary, MetaData, Table, Text
 from sqlalchemy.types import TypeDecorator
 
 from adapters.catalog.utc import as_utc
@@ -41,4 +41,13 @@ backups = Table(
     Column("status", Text, nullable=False),
     Column("problem", Text),
     Column("fingerprint", Text, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("backup_id", Text, nullable=False, index=True),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+    Column("sealed_key", LargeBinary),
 )

@@ -1,38 +1,39 @@
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
-from domain.ports.sessions import Session
+from domain.ports.sessions import SessionRecord
 
 
 class InMemorySessionStore:
-    """Sessions in this process's memory: they end with it."""
+    """Session records in this process's memory: they end with it, and other instances can't see them."""
 
     def __init__(self) -> None:
-        self._sessions: dict[str, Session] = {}
+        self._records: dict[str, SessionRecord] = {}
 
-    async def add(self, session: Session) -> None:
-        self._sessions[session.token_hash] = session
+    async def add(self, record: SessionRecord) -> None:
+        self._records[record.token_hash] = record
 
-    async def get(self, token_hash: str) -> Session | None:
-        return self._sessions.get(token_hash)
+    async def get(self, token_hash: str) -> SessionRecord | None:
+        return self._records.get(token_hash)
 
     async def touch(self, token_hash: str, expires_at: datetime) -> None:
-        session = self._sessions.get(token_hash)
-        if session is not None:
-            session.expires_at = expires_at
+        record = self._records.get(token_hash)
+        if record is not None:
+            self._records[token_hash] = replace(record, expires_at=expires_at)
 
-    async def pop(self, token_hash: str) -> Session | None:
-        return self._sessions.pop(token_hash, None)
+    async def pop(self, token_hash: str) -> SessionRecord | None:
+        return self._records.pop(token_hash, None)
 
     async def pop_where(
         self, *, backup_ids: Collection[str] = (), expired_at: datetime | None = None
-    ) -> list[Session]:
+    ) -> list[SessionRecord]:
         wanted = set(backup_ids)
         ended = [
-            session
-            for session in self._sessions.values()
-            if session.backup_id in wanted or (expired_at is not None and session.expires_at <= expired_at)
+            record
+            for record in self._records.values()
+            if record.backup_id in wanted or (expired_at is not None and record.expires_at <= expired_at)
         ]
-        for session in ended:
-            del self._sessions[session.token_hash]
+        for record in ended:
+            del self._records[record.token_hash]
         return ended

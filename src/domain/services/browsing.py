@@ -1,7 +1,7 @@
 from domain.errors import InvalidQueryError
 from domain.manifest import ByteRange, FilePage, FileQuery
-from domain.ports.sessions import Session
 from domain.ports.vault import FileContent
+from domain.services.unlocking import Session
 
 
 class ManifestService:

@@ -1,7 +1,7 @@
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from domain.errors import (
     BackupNotFoundError,
@@ -13,13 +13,12 @@ from domain.errors import (
 )
 from domain.ports.catalog import BackupCatalog
 from domain.ports.clock import Clock, TokenSource
-from domain.ports.sessions import Session, SessionStore
-from domain.ports.vault import BackupVault
+from domain.ports.sessions import KeySealer, SessionRecord, SessionStore
+from domain.ports.vault import BackupVault, OpenBackup
 from domain.services.throttle import FailedUnlockThrottle
 
-# Sliding expiry is moved at most this often, so a busy session does not write on every request.
-_TOUCH_GRANULARITY = timedelta(seconds=5)
 MAX_PASSPHRASE_LENGTH = 1024
+_NO_SESSION = "A live X-Backup-Session from POST /backups/{id}/unlock is required."
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,18 +27,36 @@ class Unlocked:
     ttl_seconds: int
 
 
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A live session as one request sees it: the record, and this instance's handle on the backup."""
+
+    record: SessionRecord
+    opened: OpenBackup
+
+    @property
+    def backup_id(self) -> str:
+        return self.record.backup_id
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 class UnlockService:
-    """Unlock sessions: issue on the right passphrase, resolve with the contract's 404/401/403 order, end."""
+    """Unlock sessions: issue on the right passphrase, resolve with the contract's 404/401/403 order, end.
+
+    Records live in the session store; each instance keeps its own handles on the unlocked backups and
+    reopens one from a record (with the request's token, without key derivation) when it meets a session
+    another instance, or an earlier run, created.
+    """
 
     def __init__(
         self,
         catalog: BackupCatalog,
         vault: BackupVault,
         sessions: SessionStore,
+        sealer: KeySealer,
         clock: Clock,
         tokens: TokenSource,
         ttl: timedelta,
@@ -49,12 +66,16 @@ class UnlockService:
         self._catalog = catalog
         self._vault = vault
         self._sessions = sessions
+        self._sealer = sealer
         self._clock = clock
         self._tokens = tokens
         self._ttl = ttl
+        # Sliding expiry is written at most this often, so a busy session does not write on every request.
+        self._touch_granularity = min(ttl / 10, timedelta(seconds=60))
         self._throttle = throttle
         self._max_unlocks_in_flight = max_unlocks_in_flight
         self._unlocks_in_flight = 0
+        self._handles: dict[str, tuple[str, OpenBackup]] = {}
 
     async def unlock(self, backup_id: str, passphrase: str | None) -> Unlocked:
         summary = await self._catalog.get(backup_id)
@@ -66,6 +87,74 @@ class UnlockService:
             raise WrongPassphraseError("This backup is encrypted: send its passphrase as `password`.")
         if passphrase is not None and len(passphrase) > MAX_PASSPHRASE_LENGTH:
             raise WrongPassphraseError(f"A passphrase is at most {MAX_PASSPHRASE_LENGTH} characters long.")
+        opened = await self._open(backup_id, passphrase)
+        token = self._tokens.new_token()
+        key = opened.passphrase_key
+        record = SessionRecord(
+            token_hash(token),
+            backup_id,
+            self._clock.now() + self._ttl,
+            None if key is None else self._sealer.seal(key, token),
+        )
+        try:
+            await self._sessions.add(record)
+        except BaseException:
+            await opened.close()
+            raise
+        self._handles[record.token_hash] = (backup_id, opened)
+        return Unlocked(token, int(self._ttl.total_seconds()))
+
+    async def resolve(self, backup_id: str, token: str | None) -> Session:
+        """The live session of `token` for `backup_id`; keeps it alive for another idle lifetime."""
+        record = await self._live_record(token)
+        if token is not None and record is not None and record.backup_id == backup_id:
+            # A live session's backup is known: refresh ends the sessions of vanished backups.
+            opened = await self._handle(record, token)
+            await self._keep_alive(record)
+            return Session(record, opened)
+        await self._require_backup(backup_id)
+        if record is None:
+            raise SessionRequiredError(_NO_SESSION)
+        raise ForeignSessionError()
+
+    async def lock(self, backup_id: str, token: str | None) -> None:
+        """End the session; an unknown or expired token is a success."""
+        if token is None:
+            await self._require_backup(backup_id)
+            raise SessionRequiredError("The X-Backup-Session header is required.")
+        record = await self._live_record(token)
+        if record is None or record.backup_id != backup_id:
+            await self._require_backup(backup_id)
+        if record is None:
+            return
+        if record.backup_id != backup_id:
+            raise ForeignSessionError()
+        await self._sessions.pop(record.token_hash)
+        await self._forget(record.token_hash)
+
+    async def backups_removed(self, backup_ids: Collection[str]) -> None:
+        await self._sessions.pop_where(backup_ids=backup_ids)
+        wanted = set(backup_ids)
+        for hash_, (owner, _) in list(self._handles.items()):
+            if owner in wanted:
+                await self._forget(hash_)
+
+    async def end_expired(self) -> int:
+        """End expired sessions, and drop this instance's handles of sessions ended elsewhere."""
+        ended = await self._sessions.pop_where(expired_at=self._clock.now())
+        for record in ended:
+            await self._forget(record.token_hash)
+        for hash_ in list(self._handles):
+            if await self._sessions.get(hash_) is None:
+                await self._forget(hash_)
+        return len(ended)
+
+    async def end_all(self) -> None:
+        """Drop every handle this instance holds (at shutdown); records in a shared store live on."""
+        for hash_ in list(self._handles):
+            await self._forget(hash_)
+
+    async def _open(self, backup_id: str, passphrase: str | None) -> OpenBackup:
         self._throttle.check(backup_id)
         if self._unlocks_in_flight >= self._max_unlocks_in_flight:
             # Key derivation is a second of CPU: excess requests are turned away at once, never queued.
@@ -79,78 +168,48 @@ class UnlockService:
         finally:
             self._unlocks_in_flight -= 1
         self._throttle.succeeded(backup_id)
-        token = self._tokens.new_token()
-        expires_at = self._clock.now() + self._ttl
-        await self._sessions.add(Session(token_hash(token), backup_id, expires_at, opened))
-        return Unlocked(token, int(self._ttl.total_seconds()))
+        return opened
 
-    async def resolve(self, backup_id: str, token: str | None) -> Session:
-        """The live session of `token` for `backup_id`; keeps it alive for another idle lifetime."""
-        session = await self._live_session(token)
-        if session is not None and session.backup_id == backup_id:
-            # A live session's backup is known: refresh ends the sessions of vanished backups.
-            await self._keep_alive(session)
-            return session
-        await self._require_backup(backup_id)
-        if session is None:
-            raise SessionRequiredError("A live X-Backup-Session from POST /backups/{id}/unlock is required.")
-        raise ForeignSessionError()
+    async def _handle(self, record: SessionRecord, token: str) -> OpenBackup:
+        held = self._handles.get(record.token_hash)
+        if held is not None:
+            return held[1]
+        key = None if record.sealed_key is None else self._sealer.unseal(record.sealed_key, token)
+        try:
+            opened = await self._vault.open_with_key(record.backup_id, key)
+        except WrongPassphraseError:
+            # The backup was rewritten under another passphrase since the unlock: the session is over.
+            await self._sessions.pop(record.token_hash)
+            raise SessionRequiredError(_NO_SESSION) from None
+        racing = self._handles.get(record.token_hash)
+        if racing is not None:  # another request of this session reopened it meanwhile
+            await opened.close()
+            return racing[1]
+        self._handles[record.token_hash] = (record.backup_id, opened)
+        return opened
 
-    async def lock(self, backup_id: str, token: str | None) -> None:
-        """End the session; an unknown or expired token is a success."""
-        if token is None:
-            await self._require_backup(backup_id)
-            raise SessionRequiredError("The X-Backup-Session header is required.")
-        session = await self._live_session(token)
-        if session is None or session.backup_id != backup_id:
-            await self._require_backup(backup_id)
-        if session is None:
-            return
-        if session.backup_id != backup_id:
-            raise ForeignSessionError()
-        ended = await self._sessions.pop(session.token_hash)
-        if ended is not None:
-            await ended.opened.close()
-
-    async def end_sessions_of(self, backup_ids: Collection[str]) -> None:
-        for session in await self._sessions.pop_where(backup_ids=backup_ids):
-            await session.opened.close()
-
-    async def backups_removed(self, backup_ids: Collection[str]) -> None:
-        await self.end_sessions_of(backup_ids)
-
-    async def end_expired(self) -> int:
-        ended = await self._sessions.pop_where(expired_at=self._clock.now())
-        for session in ended:
-            await session.opened.close()
-        return len(ended)
-
-    async def end_all(self) -> None:
-        """End every session (at shutdown), so no key outlives the process's service."""
-        for session in await self._sessions.pop_where(expired_at=datetime.max.replace(tzinfo=UTC)):
-            await session.opened.close()
-
-    async def _live_session(self, token: str | None) -> Session | None:
+    async def _live_record(self, token: str | None) -> SessionRecord | None:
         if token is None:
             return None
-        session = await self._sessions.get(token_hash(token))
-        if session is None:
+        hash_ = token_hash(token)
+        record = await self._sessions.get(hash_)
+        if record is None or record.expires_at <= self._clock.now():
+            if record is not None:
+                await self._sessions.pop(hash_)
+            await self._forget(hash_)
             return None
-        if self._expired(session):
-            ended = await self._sessions.pop(session.token_hash)
-            if ended is not None:
-                await ended.opened.close()
-            return None
-        return session
+        return record
 
-    async def _keep_alive(self, session: Session) -> None:
+    async def _keep_alive(self, record: SessionRecord) -> None:
         expires_at = self._clock.now() + self._ttl
-        if expires_at - session.expires_at >= _TOUCH_GRANULARITY:
-            await self._sessions.touch(session.token_hash, expires_at)
+        if expires_at - record.expires_at >= self._touch_granularity:
+            await self._sessions.touch(record.token_hash, expires_at)
+
+    async def _forget(self, hash_: str) -> None:
+        held = self._handles.pop(hash_, None)
+        if held is not None:
+            await held[1].close()
 
     async def _require_backup(self, backup_id: str) -> None:
         if await self._catalog.get(backup_id) is None:
             raise BackupNotFoundError(backup_id)
-
-    def _expired(self, session: Session) -> bool:
-        return session.expires_at <= self._clock.now()

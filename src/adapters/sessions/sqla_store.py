@@ -1,0 +1,82 @@
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.catalog.engine import for_writing
+from adapters.catalog.errors import unavailable_on_failure
+from adapters.catalog.tables import sessions as sessions_table
+from domain.ports.sessions import SessionRecord
+
+
+class SqlaSessionStore:
+    """Session records in the catalog database's `sessions` table, shared by every instance using it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._writer = for_writing(engine)
+
+    async def add(self, record: SessionRecord) -> None:
+        with unavailable_on_failure("saving a session"):
+            async with self._writer.begin() as connection:
+                await connection.execute(sessions_table.insert().values(**_row(record)))
+
+    async def get(self, token_hash: str) -> SessionRecord | None:
+        query = select(sessions_table).where(sessions_table.c.token_hash == token_hash)
+        with unavailable_on_failure("reading a session"):
+            async with self._engine.connect() as connection:
+                row = (await connection.execute(query)).one_or_none()
+        return None if row is None else _record(row)
+
+    async def touch(self, token_hash: str, expires_at: datetime) -> None:
+        statement = (
+            update(sessions_table)
+            .where(sessions_table.c.token_hash == token_hash)
+            .where(sessions_table.c.expires_at < expires_at)
+            .values(expires_at=expires_at)
+        )
+        with unavailable_on_failure("renewing a session"):
+            async with self._writer.begin() as connection:
+                await connection.execute(statement)
+
+    async def pop(self, token_hash: str) -> SessionRecord | None:
+        statement = (
+            delete(sessions_table)
+            .where(sessions_table.c.token_hash == token_hash)
+            .returning(*sessions_table.c)
+        )
+        with unavailable_on_failure("ending a session"):
+            async with self._writer.begin() as connection:
+                row = (await connection.execute(statement)).one_or_none()
+        return None if row is None else _record(row)
+
+    async def pop_where(
+        self, *, backup_ids: Collection[str] = (), expired_at: datetime | None = None
+    ) -> list[SessionRecord]:
+        conditions: list[ColumnElement[bool]] = []
+        if backup_ids:
+            conditions.append(sessions_table.c.backup_id.in_(sorted(backup_ids)))
+        if expired_at is not None:
+            conditions.append(sessions_table.c.expires_at <= expired_at)
+        if not conditions:
+            return []
+        statement = delete(sessions_table).where(or_(*conditions)).returning(*sessions_table.c)
+        with unavailable_on_failure("ending sessions"):
+            async with self._writer.begin() as connection:
+                rows = (await connection.execute(statement)).all()
+        return [_record(row) for row in rows]
+
+
+def _row(record: SessionRecord) -> dict[str, Any]:
+    return {
+        "token_hash": record.token_hash,
+        "backup_id": record.backup_id,
+        "expires_at": record.expires_at,
+        "sealed_key": record.sealed_key,
+    }
+
+
+def _record(row: Row[Any]) -> SessionRecord:
+    return SessionRecord(row.token_hash, row.backup_id, row.expires_at, row.sealed_key)
