@@ -15,7 +15,6 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from domain.errors import DomainError
-from domain.services.discovery import BackupDiscovery
 from domain.services.unlocking import UnlockService
 from entrypoints.http.auth import API_TOKEN_HEADER, api_token_guard
 from entrypoints.http.controllers.backups import BackupsController
@@ -23,24 +22,35 @@ from entrypoints.http.controllers.content import ContentController
 from entrypoints.http.controllers.health import HealthController
 from entrypoints.http.controllers.manifest import ManifestController
 from entrypoints.http.controllers.sessions import SessionsController
-from entrypoints.http.errors import domain_error_handler
+from entrypoints.http.errors import STATUS_OF, domain_error_handler
+from entrypoints.http.requests import BoundedJsonRequest
 from entrypoints.ioc import default_providers
 from entrypoints.settings import Settings
+from entrypoints.startup import DatabaseWait, first_scan
 
 logger = logging.getLogger("ios_backup_api")
 _SWEEP_INTERVAL_SECONDS = 30
+_MAX_REQUEST_BODY_BYTES = 64 * 1024  # the only body is an unlock's passphrase (1024 characters at most)
 
 
-def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
-    """The app on `settings`; providers given here replace the defaults' bindings (tests swap adapters)."""
+def create_app(
+    settings: Settings, *override_providers: Provider, database_wait: DatabaseWait | None = None
+) -> Litestar:
+    """The app on `settings`; providers given here replace the defaults' bindings (tests swap adapters).
+
+    At start it waits up to `database_wait` for an unreachable catalog database, then fails the start.
+    """
     api_token = settings.security.api_token or _generated_token()
+    database_wait = database_wait or DatabaseWait(total_seconds=settings.database.start_timeout_seconds)
     container = make_async_container(
         *default_providers(), *override_providers, context={Settings: settings}, skip_validation=True
     )
 
+    started: list[bool] = []
+
     async def scan_once() -> None:
-        discovery = await container.get(BackupDiscovery)
-        backups = await discovery.refresh()
+        backups = await first_scan(container, database_wait, settings.database.url)
+        started.append(True)
         logger.info("Found %d backup(s) under %s", len(backups), settings.backup_paths.base_path)
 
     sweeper: list[asyncio.Task[None]] = []
@@ -49,7 +59,12 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         unlocking = await container.get(UnlockService)
         while True:
             await asyncio.sleep(_SWEEP_INTERVAL_SECONDS)
-            await unlocking.end_expired()
+            try:
+                await unlocking.end_expired()
+            except DomainError as error:  # e.g. the session database is away: try again next round
+                logger.warning("Could not end expired sessions: %s", error)
+            except Exception:  # the sweeper must outlive any one failure
+                logger.exception("Ending expired sessions failed")
 
     async def start_sweeper() -> None:
         sweeper.append(asyncio.create_task(sweep_expired_sessions()))
@@ -57,8 +72,9 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
     async def close_container() -> None:
         for task in sweeper:
             task.cancel()
-        unlocking = await container.get(UnlockService)
-        await unlocking.end_all()
+        if started:  # a start that failed built no service, and its database may still be away
+            unlocking = await container.get(UnlockService)
+            await unlocking.end_all()
         await container.close()
 
     public = DishkaRouter(path="/", route_handlers=[HealthController])
@@ -74,10 +90,14 @@ def create_app(settings: Settings, *override_providers: Provider) -> Litestar:
         on_shutdown=[close_container],
         exception_handlers={DomainError: domain_error_handler},
         openapi_config=_openapi(),
+        request_max_body_size=_MAX_REQUEST_BODY_BYTES,
+        request_class=BoundedJsonRequest,
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 409, 416, 429, 503},
+            # Litestar matches the exact exception type or a `status_code` attribute, which the domain's
+            # errors lack: the mapped ones are named, so answers like a 404 are not logged as crashes.
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 416, 429, 503, *STATUS_OF},
         ),
         debug=False,
     )

@@ -27,6 +27,8 @@ class BackupPathSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True
 class DatabaseSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     url: str = msgspec.field(default_factory=lambda: default_database_url())
     migrate_on_start: bool = True
+    start_timeout_seconds: float = 60.0
+    """How long a start waits for an unreachable database before it gives up (and `serve` exits non-zero)."""
 
 
 class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -53,6 +55,11 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             self.sessions.ttl_seconds >= 1, "SESSIONS__TTL_SECONDS", "must be a positive number of seconds"
         )
         _check(bool(self.server.host), "SERVER__HOST", "must not be empty")
+        _check(
+            0 <= self.database.start_timeout_seconds <= 86400,
+            "DATABASE__START_TIMEOUT_SECONDS",
+            "must be from 0 to 86400 seconds",
+        )
         _check(
             self.security.api_token is None or len(self.security.api_token) >= 16,
             "SECURITY__API_TOKEN",

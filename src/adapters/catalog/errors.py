@@ -1,3 +1,4 @@
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,6 +23,13 @@ def unavailable_on_failure(doing: str) -> Iterator[None]:
 
 def _reason(error: Exception) -> str:
     root = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    # Socket failures are named without the address: the reason reaches unauthenticated /readyz callers.
+    if isinstance(root, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(root, TimeoutError):
+        return "no answer in time"
+    if isinstance(root, socket.gaierror):
+        return "the host name does not resolve"
     lines = str(root).strip().splitlines()
     reason = lines[0] if lines else type(root).__name__
     return reason if len(reason) <= _REASON_LIMIT else reason[: _REASON_LIMIT - 1] + "…"

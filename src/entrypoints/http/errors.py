@@ -60,9 +60,12 @@ def error_response(status_code: int, detail: str, headers: dict[str, str] | None
     return Response({"status_code": status_code, "detail": detail}, status_code=status_code, headers=headers)
 
 
-def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     if not isinstance(error, DomainError) or type(error) not in STATUS_OF:
         logger.error("No status code is mapped for %s", type(error).__name__, exc_info=error)
         return error_response(500, "Internal server error; the log has the details.")
+    status_code = STATUS_OF[type(error)]
+    if status_code >= 500:  # the service's own trouble (the database is away): one line, no stack trace
+        logger.warning("%s %s answered %d: %s", request.method, request.url.path, status_code, error)
     make_headers = HEADERS_OF.get(type(error))
-    return error_response(STATUS_OF[type(error)], str(error), make_headers(error) if make_headers else None)
+    return error_response(status_code, str(error), make_headers(error) if make_headers else None)

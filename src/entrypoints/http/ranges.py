@@ -6,6 +6,8 @@ from domain.errors import RangeNotSatisfiableError
 from domain.manifest import ByteRange
 
 _ONE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Numbers of more digits are past any file's length: read as this, never parsed (int() refuses 4,300 digits).
+_MAX_DIGITS = 40
 
 
 def requested_range(header: str | None, length: int) -> ByteRange | None:
@@ -19,14 +21,19 @@ def requested_range(header: str | None, length: int) -> ByteRange | None:
     if not first and not last:
         return None
     if not first:
-        suffix = int(last)
+        suffix = _number(last)
         if suffix == 0 or length == 0:
             raise RangeNotSatisfiableError(length)
         return ByteRange(max(0, length - suffix), length)
-    start = int(first)
-    if last and int(last) < start:
+    start = _number(first)
+    if last and _number(last) < start:
         return None  # syntactically invalid: ignored, as RFC 9110 allows
     if start >= length:
         raise RangeNotSatisfiableError(length)
-    stop = min(length, int(last) + 1) if last else length
+    stop = min(length, _number(last) + 1) if last else length
     return ByteRange(start, stop)
+
+
+def _number(digits: str) -> int:
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= _MAX_DIGITS else 10**_MAX_DIGITS

@@ -115,3 +115,10 @@ class FilePageOut(msgspec.Struct, frozen=True):
 
 class DomainListOut(msgspec.Struct, frozen=True):
     domains: list[str]
+
+
+class ErrorOut(msgspec.Struct, frozen=True):
+    """Every error body: Litestar's shape (it may add an `extra` key)."""
+
+    status_code: int
+    detail: str

@@ -2,6 +2,7 @@ from dishka import FromDishka
 from litestar import Controller, get, post
 
 from domain.services.discovery import BackupDiscovery
+from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import BackupListOut
 
 
@@ -9,10 +10,15 @@ class BackupsController(Controller):
     path = "/backups"
     tags = ["backups"]  # noqa: RUF012 - litestar reads it as a class attribute
 
-    @get("/", summary="Every backup under the base path, newest first")
+    @get("/", summary="Every backup under the base path, newest first", responses=errors(401, 503))
     async def list_backups(self, discovery: FromDishka[BackupDiscovery]) -> BackupListOut:
         return BackupListOut.of(await discovery.list_backups())
 
-    @post("/refresh", status_code=200, summary="Rescan the base path and return the new list")
+    @post(
+        "/refresh",
+        status_code=200,
+        summary="Rescan the base path and return the new list",
+        responses=errors(401, 503),
+    )
     async def refresh(self, discovery: FromDishka[BackupDiscovery]) -> BackupListOut:
         return BackupListOut.of(await discovery.refresh())

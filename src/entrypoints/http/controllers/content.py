@@ -2,7 +2,7 @@ from typing import Annotated
 
 from dishka import FromDishka
 from litestar import Controller, get
-from litestar.params import FromPath, HeaderParameter
+from litestar.params import HeaderParameter
 from litestar.response import Stream
 
 from domain.manifest import ByteRange
@@ -10,6 +10,7 @@ from domain.services.browsing import ManifestService
 from domain.services.unlocking import UnlockService
 from entrypoints.http.controllers.sessions import SessionHeader
 from entrypoints.http.disposition import content_disposition, content_type
+from entrypoints.http.openapi import BackupId, FileId, any_content, errors
 from entrypoints.http.ranges import requested_range
 
 
@@ -20,11 +21,16 @@ class ContentController(Controller):
     @get(
         "/{file_id:str}",
         summary="Stream a regular file's decrypted contents (Range supported)",
+        responses={
+            200: any_content("The whole file"),
+            206: any_content("The requested range"),
+            **errors(400, 401, 403, 404, 409, 416, 503),
+        },
     )
     async def file(
         self,
-        backup_id: FromPath[str],
-        file_id: FromPath[str],
+        backup_id: BackupId,
+        file_id: FileId,
         unlocking: FromDishka[UnlockService],
         manifest: FromDishka[ManifestService],
         session_token: SessionHeader = None,

@@ -1,5 +1,6 @@
 from dishka import FromDishka
 from litestar import Controller, Response, get
+from litestar.openapi import ResponseSpec
 
 from domain.errors import CatalogUnavailableError
 from domain.ports.catalog import BackupCatalog
@@ -13,7 +14,11 @@ class HealthController(Controller):
     async def healthz(self) -> HealthOut:
         return HealthOut(status="ok")
 
-    @get("/readyz", summary="Readiness: the catalog database answers")
+    @get(
+        "/readyz",
+        summary="Readiness: the catalog database answers",
+        responses={503: ResponseSpec(ReadinessOut, description="The catalog database is unavailable")},
+    )
     async def readyz(self, catalog: FromDishka[BackupCatalog]) -> Response[ReadinessOut]:
         try:
             await catalog.ping()

@@ -2,12 +2,13 @@ from typing import Annotated, Literal
 
 from dishka import FromDishka
 from litestar import Controller, get
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
 from domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntryKind, FileQuery
 from domain.services.browsing import ManifestService
 from domain.services.unlocking import UnlockService
 from entrypoints.http.controllers.sessions import SessionHeader
+from entrypoints.http.openapi import BackupId, errors
 from entrypoints.http.schemas import DomainListOut, FilePageOut
 
 
@@ -15,10 +16,14 @@ class ManifestController(Controller):
     path = "/backups/{backup_id:str}"
     tags = ["manifest"]  # noqa: RUF012 - litestar reads it as a class attribute
 
-    @get("/files", summary="Manifest entries, filtered and paged, ordered by domain then relative path")
+    @get(
+        "/files",
+        summary="Manifest entries, filtered and paged, ordered by domain then relative path",
+        responses=errors(400, 401, 403, 404, 409, 503),
+    )
     async def files(
         self,
-        backup_id: FromPath[str],
+        backup_id: BackupId,
         unlocking: FromDishka[UnlockService],
         manifest: FromDishka[ManifestService],
         session_token: SessionHeader = None,
@@ -32,10 +37,14 @@ class ManifestController(Controller):
         query = FileQuery(domain, path_like, EntryKind(kind) if kind else None, limit, offset)
         return FilePageOut.of(await manifest.files(session, query))
 
-    @get("/domains", summary="The manifest's domains, sorted by code point")
+    @get(
+        "/domains",
+        summary="The manifest's domains, sorted by code point",
+        responses=errors(400, 401, 403, 404, 409, 503),
+    )
     async def domains(
         self,
-        backup_id: FromPath[str],
+        backup_id: BackupId,
         unlocking: FromDishka[UnlockService],
         manifest: FromDishka[ManifestService],
         session_token: SessionHeader = None,

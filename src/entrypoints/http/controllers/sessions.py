@@ -2,9 +2,10 @@ from typing import Annotated
 
 from dishka import FromDishka
 from litestar import Controller, post
-from litestar.params import Body, FromPath, HeaderParameter
+from litestar.params import Body, HeaderParameter
 
 from domain.services.unlocking import UnlockService
+from entrypoints.http.openapi import BackupId, errors
 from entrypoints.http.schemas import UnlockIn, UnlockOut
 from entrypoints.http.sessions import BACKUP_SESSION_HEADER
 
@@ -15,10 +16,15 @@ class SessionsController(Controller):
     path = "/backups/{backup_id:str}"
     tags = ["sessions"]  # noqa: RUF012 - litestar reads it as a class attribute
 
-    @post("/unlock", status_code=200, summary="Unlock a backup with its passphrase; returns a session token")
+    @post(
+        "/unlock",
+        status_code=200,
+        summary="Unlock a backup with its passphrase; returns a session token",
+        responses=errors(400, 401, 404, 409, 413, 429, 503),
+    )
     async def unlock(
         self,
-        backup_id: FromPath[str],
+        backup_id: BackupId,
         unlocking: FromDishka[UnlockService],
         data: Annotated[
             UnlockIn | None, Body(description="omit `password` for an unencrypted backup")
@@ -27,10 +33,15 @@ class SessionsController(Controller):
         unlocked = await unlocking.unlock(backup_id, data.password if data else None)
         return UnlockOut(session_token=unlocked.session_token, ttl_seconds=unlocked.ttl_seconds)
 
-    @post("/lock", status_code=204, summary="End the session and forget its keys (idempotent)")
+    @post(
+        "/lock",
+        status_code=204,
+        summary="End the session and forget its keys (idempotent)",
+        responses=errors(400, 401, 403, 404, 503),
+    )
     async def lock(
         self,
-        backup_id: FromPath[str],
+        backup_id: BackupId,
         unlocking: FromDishka[UnlockService],
         session_token: SessionHeader = None,
     ) -> None:

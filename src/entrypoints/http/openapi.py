@@ -1,0 +1,43 @@
+"""What the OpenAPI document declares beyond the handlers' signatures: error responses and parameter rules."""
+
+from typing import Annotated, Any
+
+from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
+
+from entrypoints.http.schemas import ErrorOut
+
+_MEANINGS = {
+    400: "Malformed parameters or body, or a wrong passphrase",
+    401: "A missing or invalid X-API-Token, or no live X-Backup-Session",
+    403: "The X-Backup-Session belongs to another backup",
+    404: "No such backup, manifest entry or file content",
+    409: "The backup can't be opened: it is unreadable or damaged (the detail says why)",
+    413: "The request body is larger than the service accepts",
+    416: "The range is not satisfiable (Content-Range gives the length)",
+    429: "Too many failed unlock attempts, or too many unlocks at once (Retry-After says when to retry)",
+    503: "The catalog database is unavailable",
+}
+
+BackupId = Annotated[
+    str,
+    Parameter(min_length=1, max_length=255, description="The backup folder's name under the base path"),
+]
+FileId = Annotated[
+    str,
+    Parameter(pattern="^[0-9a-f]{40}$", description="40 lowercase hex characters: SHA-1 of domain-path"),
+]
+
+
+def errors(*status_codes: int) -> dict[int, ResponseSpec]:
+    """The error responses of a route, each with the `{"status_code", "detail"}` body."""
+    return {
+        code: ResponseSpec(ErrorOut, description=_MEANINGS[code], generate_examples=False)
+        for code in status_codes
+    }
+
+
+def any_content(description: str) -> ResponseSpec:
+    """A body of whatever media type the file's name suggests."""
+    content: Any = object
+    return ResponseSpec(content, description=description, media_type="*/*", generate_examples=False)

@@ -1,0 +1,72 @@
+"""The real vault behind the unlock service: lock and expiry drop the passphrase key and the class keys of
+the session's handle, and the keybag object that held them is emptied."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.catalog.memory import InMemoryBackupCatalog
+from adapters.sessions.memory import InMemorySessionStore
+from adapters.sessions.sealing import HkdfAesGcmKeySealer
+from adapters.system.clock import SecretsTokenSource
+from adapters.vault.handle import IosOpenBackup
+from domain.backups import BackupStatus, CatalogedBackup
+from domain.services.throttle import FailedUnlockThrottle
+from domain.services.unlocking import UnlockService
+from tests.support.clock import FakeClock
+from tests.support.factories import BackupSummaryFactory
+from tests.support.vault_cases import SMALL_ID, folder_vault, write_small
+
+TTL = timedelta(minutes=5)
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> tuple[UnlockService, FakeClock, str]:
+    _, spec = write_small(tmp_path, encrypted=True)
+    summary = BackupSummaryFactory.build(
+        id=SMALL_ID, is_encrypted=True, status=BackupStatus.READY, problem=None
+    )
+    clock = FakeClock()
+    unlocking = UnlockService(
+        InMemoryBackupCatalog([CatalogedBackup(summary, "1")]),
+        folder_vault(tmp_path),
+        InMemorySessionStore(),
+        HkdfAesGcmKeySealer(),
+        clock,
+        SecretsTokenSource(),
+        TTL,
+        FailedUnlockThrottle(clock),
+    )
+    assert spec.passphrase is not None
+    return unlocking, clock, spec.passphrase
+
+
+async def _unlocked(unlocking: UnlockService, passphrase: str) -> tuple[str, IosOpenBackup, Any]:
+    token = (await unlocking.unlock(SMALL_ID, passphrase)).session_token
+    opened = (await unlocking.resolve(SMALL_ID, token)).opened
+    assert isinstance(opened, IosOpenBackup)
+    assert opened.passphrase_key is not None
+    keybag = opened._keys._keybag  # type: ignore[union-attr]  # iphone_backup_decrypt's object itself
+    assert keybag.classes_keys
+    return token, opened, keybag
+
+
+def _forgotten(opened: IosOpenBackup, keybag: Any) -> bool:
+    return opened.passphrase_key is None and not keybag.classes_keys and keybag.passphrase_key is None
+
+
+async def test_lock_drops_the_keys(service: tuple[UnlockService, FakeClock, str]) -> None:
+    unlocking, _, passphrase = service
+    token, opened, keybag = await _unlocked(unlocking, passphrase)
+    await unlocking.lock(SMALL_ID, token)
+    assert _forgotten(opened, keybag)
+
+
+async def test_expiry_drops_the_keys_at_the_next_sweep(service: tuple[UnlockService, FakeClock, str]) -> None:
+    unlocking, clock, passphrase = service
+    _, opened, keybag = await _unlocked(unlocking, passphrase)
+    clock.advance(TTL.total_seconds() + 1)
+    assert await unlocking.end_expired() == 1
+    assert _forgotten(opened, keybag)
