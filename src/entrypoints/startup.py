@@ -23,7 +23,6 @@ class DatabaseWait:
     max_delay_seconds: float = 5.0
 
 
-
 class DatabaseUnreachableError(RuntimeError):
     """The catalog database did not answer within the start's wait; the message is one line for the user."""
 

@@ -22,7 +22,7 @@ class FilesRow(NamedTuple):
         return KIND_OF_FLAGS[self.flags]
 
     def entry(self) -> ManifestEntry:
-        record = decode_file_record(self.file)
+        record = decode_file_record(self.file, with_key=False)
         return ManifestEntry(
             file_id=self.file_id,
             domain=self.domain,

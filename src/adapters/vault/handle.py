@@ -51,6 +51,8 @@ class IosOpenBackup:
 
     async def domains(self) -> list[str]:
         self._require_open()
+        if not self._manifest.prepared:
+            await asyncio.to_thread(self._manifest.wait_prepared)
         return self._manifest.domains
 
     async def content(self, file_id: str) -> FileContent:

@@ -1,25 +1,41 @@
-"""Manifest.db, decrypted into memory (never onto disk) and queried from worker threads."""
+"""Manifest.db, decrypted into memory (never onto disk) and queried from worker threads.
 
-import io
-import os
+Loading stops at a usable database; the index that orders entries (domain, relative path, file id, with the
+flags) and the list of domains are built right after, in a thread of their own, while the unlock answers.
+Queries wait for them. Each filter's ordered matches are then kept (the manifest never changes), so paging
+and totals cost a slice and a length, and a page's rows are read by row id.
+"""
+
 import sqlite3
 import threading
+from array import array
 from pathlib import Path
 from typing import Any
 
-from adapters.vault.cbc import BLOCK_SIZE, decryptor, padding_length
 from adapters.vault.ended import session_ended
 from adapters.vault.entries import FLAGS_OF_KIND, KIND_OF_FLAGS, FilesRow
-from adapters.vault.reading import read_fully
+from adapters.vault.heap import give_back_free_memory
+from adapters.vault.manifest_file import (
+    MANIFEST_DB,
+    ManifestBytes,
+    discard,
+    manifest_fingerprint,
+    plaintext_of,
+    read_manifest_file,
+    take_ram_connection,
+)
+from adapters.vault.matches import Filter, MatchCache
 from domain.errors import CorruptBackupError, InvalidQueryError
 from domain.manifest import FilePage, FileQuery
 
-MANIFEST_DB = "Manifest.db"
-_CHUNK_SIZE = 1 << 20
+__all__ = ["MANIFEST_DB", "ManifestDatabase", "load_manifest", "manifest_fingerprint"]
+
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
 _WAL_VERSION = 2
 _LEGACY_VERSION = 1
+_MATCHES_SHARE = 20  # the kept matches cost at most 1/20 of the manifest's size
+_SMALL_IDS = 2**31
 
 # Rows of another kind or with non-text keys are not entries: they are neither listed nor counted.
 _LISTED = (
@@ -28,41 +44,54 @@ _LISTED = (
 )
 _ORDER = "domain COLLATE BINARY, relativePath COLLATE BINARY, fileID COLLATE BINARY"
 _COLUMNS = "fileID, domain, relativePath, flags, file"
+_INDEX = "ios_backup_api_order"
+# With the flags in it, the index alone answers every filter: the rows themselves are read for pages only.
+_CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({_ORDER}, flags)"
 
 
 class ManifestDatabase:
     """One in-memory copy of a backup's Manifest.db. Thread-safe: one connection, used under a lock."""
 
-    def __init__(self, connection: sqlite3.Connection, domains: list[str]) -> None:
+    def __init__(self, connection: sqlite3.Connection, size: int, id_type: str) -> None:
         self._connection: sqlite3.Connection | None = connection
         self._lock = threading.Lock()
-        self._domains = domains
+        self._prepared = threading.Event()
+        self._indexed = False
+        self._domains: list[str] = []
+        self._failure: CorruptBackupError | None = None
+        self._closing = False
+        self._id_type = id_type
+        self._matches = MatchCache(max(1024, size // _MATCHES_SHARE // array(id_type).itemsize))
+        threading.Thread(target=self._prepare, name="manifest-index", daemon=True).start()
+
+    @property
+    def prepared(self) -> bool:
+        return self._prepared.is_set()
+
+    def wait_prepared(self) -> None:
+        """Blocks until the order index and the domains are built (or found impossible to build)."""
+        self._prepared.wait()
 
     @property
     def domains(self) -> list[str]:
         """Distinct domains by code point, read once: the manifest never changes."""
+        self._ready()
         return list(self._domains)
 
     def files(self, query: FileQuery) -> FilePage:
-        conditions, parameters = [_LISTED], list[object]()
-        if query.domain is not None:
-            conditions.append("domain = ?")
-            parameters.append(query.domain)
-        if query.path_like is not None:
-            conditions.append("relativePath LIKE ?")
-            parameters.append(query.path_like)
-        if query.kind is not None:
-            conditions.append("flags = ?")
-            parameters.append(FLAGS_OF_KIND[query.kind])
-        # Only constant SQL fragments are joined; every value is a bound parameter.
-        where = " AND ".join(conditions)
-        count_sql = f"SELECT count(*) FROM Files WHERE {where}"  # noqa: S608
-        page_sql = f"SELECT {_COLUMNS} FROM Files WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?"  # noqa: S608
+        self._ready()
+        flags = None if query.kind is None else FLAGS_OF_KIND[query.kind]
+        key: Filter = (query.domain, query.path_like, flags)
         with self._lock:
             connection = self._open_connection()
-            total = int(_run(connection, count_sql, parameters)[0][0])
-            rows = _run(connection, page_sql, [*parameters, query.limit, query.offset])
-        return FilePage([FilesRow(*row).entry() for row in rows], total, query.limit, query.offset)
+            if not self._indexed:
+                return _scanned_page(connection, key, query)
+            matches = self._matches.get(key)
+            if matches is None:
+                matches = _matches(connection, key, self._id_type)
+                self._matches.put(key, matches)
+            rows = _rows_by_id(connection, matches[query.offset : query.offset + query.limit])
+        return FilePage([row.entry() for row in rows], len(matches), query.limit, query.offset)
 
     def row(self, file_id: str) -> FilesRow | None:
         with self._lock:
@@ -74,10 +103,15 @@ class ManifestDatabase:
         return FilesRow(*rows[0]) if rows else None
 
     def close(self) -> None:
+        self._closing = True
+        connection = self._connection
+        if connection is not None and not self._prepared.is_set():
+            connection.interrupt()  # the index is not worth finishing
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+            self._matches.clear()
 
     @property
     def temp_store(self) -> int:
@@ -85,105 +119,104 @@ class ManifestDatabase:
         with self._lock:
             return int(_run(self._open_connection(), "PRAGMA temp_store", [])[0][0])
 
+    def _prepare(self) -> None:
+        try:
+            with self._lock:
+                connection = self._connection
+                if connection is None:
+                    return
+                try:
+                    connection.execute(_CREATE_INDEX)
+                    self._indexed = True
+                except sqlite3.Error:
+                    pass  # interrupted by a close, or no room to grow: queries scan the table instead
+                if self._closing:
+                    return
+                connection.execute("PRAGMA query_only = ON")
+                self._domains = _domains(connection, self._indexed)
+                connection.execute("PRAGMA shrink_memory")
+            give_back_free_memory()
+        except sqlite3.Error as error:
+            self._failure = CorruptBackupError(f"Manifest.db is damaged ({error}).")
+        finally:
+            self._prepared.set()
+
+    def _ready(self) -> None:
+        self._prepared.wait()
+        if self._connection is None:
+            raise session_ended()
+        if self._failure is not None:
+            raise self._failure
+
     def _open_connection(self) -> sqlite3.Connection:
         if self._connection is None:
             raise session_ended()
         return self._connection
 
 
-def load_manifest(folder: Path, manifest_key: bytes | None) -> ManifestDatabase:
-    """Reads (and with `manifest_key`, decrypts) Manifest.db into memory. Blocking: run it in a worker thread.
-    Raises `CorruptBackupError` when it is missing, badly padded or not a usable SQLite database."""
-    plaintext = _read(folder / MANIFEST_DB, manifest_key)
+def load_manifest(
+    folder: Path, manifest_key: bytes | None, read_ahead: ManifestBytes | None = None
+) -> ManifestDatabase:
+    """Reads (and with `manifest_key`, decrypts) Manifest.db into memory; `read_ahead` is its bytes read
+    earlier, used when the file has not changed since (and discarded either way). Blocking: run it in a
+    worker thread. Raises `CorruptBackupError` when it is missing, badly padded or not a usable database."""
+    fingerprint = manifest_fingerprint(folder)
+    manifest = read_ahead
+    if manifest is None or manifest.fingerprint != fingerprint or manifest.data.closed:
+        if manifest is not None:
+            discard(manifest)
+        manifest = read_manifest_file(folder)
     try:
-        return _deserialize(plaintext)
-    finally:
-        plaintext[:] = bytes(len(plaintext))
-
-
-def manifest_fingerprint(folder: Path) -> str:
-    """Changes when the backup is rewritten, so a new Manifest.db is loaded afresh."""
-    try:
-        stat = (folder / MANIFEST_DB).stat()
-    except FileNotFoundError:
-        raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
-    except OSError as error:
-        raise CorruptBackupError(f"Manifest.db can't be read ({error.strerror}).") from error
-    return f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def _read(path: Path, manifest_key: bytes | None) -> bytearray:
-    try:
-        with path.open("rb", buffering=0) as file:
-            size = os.fstat(file.fileno()).st_size
-            return _decrypt(file, size, manifest_key) if manifest_key is not None else _read_plain(file, size)
-    except FileNotFoundError:
-        raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
-    except OSError as error:
-        raise CorruptBackupError(f"Manifest.db can't be read ({error.strerror}).") from error
-
-
-def _read_plain(file: io.FileIO, size: int) -> bytearray:
-    data = bytearray(size)
-    if read_fully(file, memoryview(data)) != size:
-        raise CorruptBackupError("Manifest.db changed while it was read.")
-    return data
-
-
-def _decrypt(file: io.FileIO, size: int, key: bytes) -> bytearray:
-    if size == 0 or size % BLOCK_SIZE:
-        raise CorruptBackupError("Manifest.db is truncated: its size is not a whole number of AES blocks.")
-    plaintext = bytearray(size + BLOCK_SIZE)  # update_into wants a block of room beyond the data
-    try:
-        _decrypt_into(file, size, key, plaintext)
+        with plaintext_of(manifest, manifest_key) as plaintext:
+            _check_header(plaintext)
+            length = len(plaintext)
+            if manifest.ram is None:
+                connection = _deserialized(plaintext)
+        if manifest.ram is not None:
+            connection = take_ram_connection(manifest, length)
+        database = _opened(connection, length)
     except BaseException:
-        plaintext[:] = bytes(len(plaintext))
+        discard(manifest)
         raise
-    padding = padding_length(plaintext[size - BLOCK_SIZE : size])
-    if padding is None:
-        raise CorruptBackupError("Manifest.db does not decrypt: its padding is invalid.")
-    del plaintext[size - padding :]
-    return plaintext
+    if manifest.ram is None:
+        # SQLite holds its own copy: this one is wiped and unmapped after the unlock has answered.
+        threading.Thread(target=discard, args=(manifest,), name="manifest-wipe", daemon=True).start()
+    return database
 
 
-def _decrypt_into(file: io.FileIO, size: int, key: bytes, plaintext: bytearray) -> None:
-    context = decryptor(key)
-    with memoryview(plaintext) as out, memoryview(bytearray(_CHUNK_SIZE)) as chunk:
-        position = 0
-        while position < size:
-            wanted = min(_CHUNK_SIZE, size - position)
-            if read_fully(file, chunk[:wanted]) != wanted:
-                raise CorruptBackupError("Manifest.db changed while it was read.")
-            position += context.update_into(chunk[:wanted], out[position:])
-    context.finalize()
-
-
-def _deserialize(plaintext: bytearray) -> ManifestDatabase:
+def _check_header(plaintext: memoryview) -> None:
     if len(plaintext) < _HEADER_SIZE or plaintext[: len(_SQLITE_HEADER)] != _SQLITE_HEADER:
         raise CorruptBackupError("Manifest.db is not an SQLite database.")
     if plaintext[18] == _WAL_VERSION:
-        # An in-memory database can't be in WAL mode; read it as a rollback-journal one.
+        # Our copy has no WAL file beside it; read it as a rollback-journal database.
         plaintext[18] = plaintext[19] = _LEGACY_VERSION
+
+
+def _deserialized(plaintext: memoryview) -> sqlite3.Connection:
     connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
     try:
         connection.deserialize(plaintext)
+    except sqlite3.Error as error:
+        connection.close()
+        raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
+    return connection
+
+
+def _opened(connection: sqlite3.Connection, size: int) -> ManifestDatabase:
+    try:
         connection.execute("PRAGMA temp_store = MEMORY")  # sorts and indexes never spill to temporary files
+        connection.execute("PRAGMA journal_mode = OFF")  # building the index writes no journal file
+        connection.execute("PRAGMA locking_mode = EXCLUSIVE")  # the only connection: no lock calls
+        connection.execute(f"PRAGMA mmap_size = {2 * size + (64 << 20)}")  # a RAM file is read in place
         _check_files_table(connection)
-        connection.execute(f"CREATE INDEX IF NOT EXISTS ios_backup_api_order ON Files({_ORDER})")
-        connection.execute("PRAGMA query_only = ON")
-        domains = [
-            domain
-            for (domain,) in connection.execute(
-                f"SELECT DISTINCT domain FROM Files WHERE {_LISTED} ORDER BY domain COLLATE BINARY"  # noqa: S608
-            )
-        ]
+        id_type = _id_type(connection)
     except sqlite3.Error as error:
         connection.close()
         raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
     except BaseException:
         connection.close()
         raise
-    return ManifestDatabase(connection, domains)
+    return ManifestDatabase(connection, size, id_type)
 
 
 def _check_files_table(connection: sqlite3.Connection) -> None:
@@ -193,12 +226,75 @@ def _check_files_table(connection: sqlite3.Connection) -> None:
     connection.execute(f"SELECT {_COLUMNS} FROM Files LIMIT 0")  # noqa: S608 - constant SQL
 
 
+def _id_type(connection: sqlite3.Connection) -> str:
+    """Row ids are kept as 4-byte ints when they all fit (reading the last one also checks that the
+    table's pages are there, from the root to the last leaf)."""
+    (largest,) = connection.execute("SELECT max(rowid) FROM Files").fetchone()
+    return "i" if largest is None or -_SMALL_IDS <= largest < _SMALL_IDS else "q"
+
+
+def _where(key: Filter) -> tuple[str, list[object]]:
+    domain, path_like, flags = key
+    conditions, parameters = [_LISTED], list[object]()
+    if domain is not None:
+        conditions.append("domain = ?")
+        parameters.append(domain)
+    if path_like is not None:
+        conditions.append("relativePath LIKE ?")
+        parameters.append(path_like)
+    if flags is not None:
+        conditions.append("flags = ?")
+        parameters.append(flags)
+    # Only constant SQL fragments are joined; every value is a bound parameter.
+    return " AND ".join(conditions), parameters
+
+
+def _matching(key: Filter) -> tuple[str, list[object]]:
+    where, parameters = _where(key)
+    return f"SELECT rowid FROM Files INDEXED BY {_INDEX} WHERE {where} ORDER BY {_ORDER}", parameters  # noqa: S608
+
+
+def _matches(connection: sqlite3.Connection, key: Filter, id_type: str) -> "array[int]":
+    # Row by row from the cursor: a list of 300,000 tuples would leave the heap fragmented behind it.
+    try:
+        return array(id_type, (rowid for (rowid,) in connection.execute(*_matching(key))))
+    except sqlite3.Error as error:
+        raise _translated(error) from error
+
+
+def _rows_by_id(connection: sqlite3.Connection, ids: "array[int]") -> list[FilesRow]:
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    rows = _run(connection, f"SELECT rowid, {_COLUMNS} FROM Files WHERE rowid IN ({marks})", list(ids))  # noqa: S608
+    by_id = {row[0]: row for row in rows}
+    return [FilesRow(*by_id[rowid][1:]) for rowid in ids]
+
+
+def _scanned_page(connection: sqlite3.Connection, key: Filter, query: FileQuery) -> FilePage:
+    """Without the order index (it could not be built): a count and a sorted page, both by table scans."""
+    where, parameters = _where(key)
+    count_sql = f"SELECT count(*) FROM Files WHERE {where}"  # noqa: S608
+    page_sql = f"SELECT {_COLUMNS} FROM Files WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?"  # noqa: S608
+    total = int(_run(connection, count_sql, parameters)[0][0])
+    rows = _run(connection, page_sql, [*parameters, query.limit, query.offset])
+    return FilePage([FilesRow(*row).entry() for row in rows], total, query.limit, query.offset)
+
+
+def _domains(connection: sqlite3.Connection, indexed: bool) -> list[str]:
+    source = f"Files INDEXED BY {_INDEX}" if indexed else "Files"
+    sql = f"SELECT DISTINCT domain FROM {source} WHERE {_LISTED} ORDER BY domain COLLATE BINARY"  # noqa: S608
+    return [domain for (domain,) in connection.execute(sql)]
+
+
 def _run(connection: sqlite3.Connection, sql: str, parameters: list[object]) -> list[Any]:
     try:
         return connection.execute(sql, parameters).fetchall()
-    except sqlite3.OperationalError as error:
-        if "pattern too complex" in str(error):
-            raise InvalidQueryError("path_like is too long.") from error
-        raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
     except sqlite3.Error as error:
-        raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
+        raise _translated(error) from error
+
+
+def _translated(error: sqlite3.Error) -> InvalidQueryError | CorruptBackupError:
+    if isinstance(error, sqlite3.OperationalError) and "pattern too complex" in str(error):
+        return InvalidQueryError("path_like is too long.")
+    return CorruptBackupError(f"Manifest.db is damaged ({error}).")

@@ -1,14 +1,15 @@
 """The `file` column of Manifest.db: an NSKeyedArchiver binary plist of an MBFile."""
 
 import plistlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
+
+from adapters.vault.mbfile_fast import read_fields
 
 MAX_RECORD_BYTES = 100 * 1024  # iphone_backup_decrypt's limit too; real records are under 2 KB
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
+class FileRecord(NamedTuple):  # a tuple: a page builds a hundred of them, and a frozen dataclass is slower
     """What a row's MBFile says; a field that is missing or malformed is None."""
 
     size: int | None = None
@@ -23,10 +24,34 @@ class FileRecord:
 UNKNOWN = FileRecord()
 
 
-def decode_file_record(blob: object) -> FileRecord:
-    """Never raises: a missing, oversized or garbage blob gives a record of None fields."""
+def decode_file_record(blob: object, with_key: bool = True) -> FileRecord:
+    """Never raises: a missing, oversized or garbage blob gives a record of None fields. Without `with_key`
+    the encryption key is not read (listings do not need it): it is None."""
     if not isinstance(blob, bytes) or not blob or len(blob) > MAX_RECORD_BYTES:
         return UNKNOWN
+    try:
+        fields = read_fields(blob, with_key)
+    except Exception:  # a damaged archive: plistlib decides what can be read of it
+        fields = None
+    if fields is not None:
+        return _record(fields)
+    record = _decoded_by_plistlib(blob)
+    return record if with_key else record._replace(encryption_key=None)
+
+
+def _record(fields: dict[bytes, object]) -> FileRecord:
+    target, key = fields.get(b"Target"), fields.get(b"EncryptionKey")
+    return FileRecord(
+        size=_count(fields.get(b"Size")),
+        mode=_count(fields.get(b"Mode")),
+        modified_at=_moment(fields.get(b"LastModified")),
+        protection_class=_count(fields.get(b"ProtectionClass")),
+        link_target=target if isinstance(target, str) else None,
+        encryption_key=key if isinstance(key, bytes) else None,
+    )
+
+
+def _decoded_by_plistlib(blob: bytes) -> FileRecord:
     try:
         archive = plistlib.loads(blob, fmt=plistlib.FMT_BINARY)
     except Exception:  # plistlib raises many types on malformed input

@@ -42,6 +42,10 @@ class SharedManifests:
             del self._shared[version]
             await asyncio.to_thread(shared.manifest.close)
 
+    def holds(self, backup_id: str) -> bool:
+        """Whether a version of this backup's manifest is loaded."""
+        return any(version[0] == backup_id for version in self._shared)
+
     def held(self) -> dict[ManifestVersion, int]:
         """How many handles hold each loaded manifest."""
         return {version: shared.handles for version, shared in self._shared.items()}

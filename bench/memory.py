@@ -1,0 +1,106 @@
+"""What an unlocked 300,000-row manifest costs the server: its memory after one session (index built, the
+four page queries run) and after four sessions of the same backup, against the manifest's size.
+
+Memory is the server's anonymous and file-backed resident memory, plus the RAM files it holds (the
+manifest's plaintext lives in one, read by SQLite in place; its mapped pages are counted once)."""
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from common.data import BIG_ID, PASSPHRASE, phones, scale
+from common.http import Connection, unlock
+from common.report import Row, mebibytes, parser, publish
+from common.sampling import peak_of
+from common.server import Server, served
+from manifest_pages import queries
+
+_SESSIONS = 4
+
+
+def _status(pid: int) -> dict[str, int]:
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if value.strip().endswith("kB"):
+                fields[name] = int(value.split()[0]) * 1024
+    return fields
+
+
+def ram_files(pid: int) -> int:
+    """Bytes of the tmpfs files the process holds open after their names were removed (each file once,
+    however many descriptors it has)."""
+    sizes = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        path = f"/proc/{pid}/fd/{fd}"
+        try:
+            target = os.readlink(path)
+            if target.startswith("/dev/shm/") and target.endswith("(deleted)"):
+                status = os.stat(path)
+                sizes[status.st_dev, status.st_ino] = status.st_blocks * 512
+        except OSError:
+            continue
+    return sum(sizes.values())
+
+
+def footprint(server: Server) -> int:
+    status = _status(server.pid)
+    return status["RssAnon"] + status["RssFile"] + ram_files(server.pid)
+
+
+async def session_with_pages(server: Server, smoke: bool) -> str:
+    session, _ = await unlock(server, BIG_ID, PASSPHRASE)
+    async with Connection(server, session) as connection:
+        for query in queries(scale(smoke)):
+            response = await connection.get(query.path(0, 0))
+            if response.status != 200:
+                raise RuntimeError(f"{query.label}: {response.status}")
+        await connection.get(f"/backups/{BIG_ID}/domains")
+    return session
+
+
+async def measure(server: Server, smoke: bool) -> tuple[int, int, int, int]:
+    await asyncio.sleep(0.5)
+    before = footprint(server)
+    with peak_of(lambda: footprint(server), interval=0.005) as peak:
+        await session_with_pages(server, smoke)
+        await asyncio.sleep(0.5)  # the wiping of the load's buffers, if any, is done
+    one = footprint(server)
+    for _ in range(_SESSIONS - 1):
+        await session_with_pages(server, smoke)
+    await asyncio.sleep(0.5)
+    return before, one, footprint(server), peak.highest
+
+
+def main() -> int:
+    args = parser(__doc__).parse_args()
+    size = scale(args.smoke)
+    base = phones(size)
+    manifest = Path(base / BIG_ID / "Manifest.db").stat().st_size
+    with served(base) as server:
+        before, one, several, highest = asyncio.run(measure(server, args.smoke))
+    rows = []
+    for sessions, after in ((1, one), (_SESSIONS, several)):
+        growth = after - before
+        rows.append(
+            Row(
+                f"memory of the unlocked backup ({mebibytes(manifest)} manifest), {sessions} session(s)",
+                f"{mebibytes(growth)} = {growth / manifest:.2f}× the manifest",
+                target="≤ 1.2× the manifest",
+                met=growth <= 1.2 * manifest,
+            )
+        )
+    rows.append(
+        Row(
+            "highest memory while unlocking and indexing it",
+            f"{mebibytes(highest - before)} = {(highest - before) / manifest:.2f}× the manifest",
+        )
+    )
+    publish("Memory", rows, args.smoke)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
