@@ -1,18 +1,15 @@
 """A real `ios-backup-api serve` process on a free loopback port, as a user runs it, and what it costs."""
 
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+# One runner for the tests and the benchmarks: the repository's root makes `tests.support` importable.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.support.server import running_server
 
 TOKEN = "bench-api-token-0123456789abcdef"
 
@@ -41,57 +38,19 @@ def _status_field(pid: int, name: str) -> int:
     raise LookupError(name)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def served(base: Path, extra_env: Mapping[str, str] | None = None, timeout: float = 120) -> Iterator[Server]:
     """The service on `base`, with a fresh SQLite catalog; stopped (SIGTERM) on exit."""
     with tempfile.TemporaryDirectory(prefix="ios-backup-bench-") as scratch:
         work = Path(scratch)
-        port = _free_port()
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(work),
             "TMPDIR": str(work),
             "IOS_BACKUP_SECURITY__API_TOKEN": TOKEN,
             "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(base),
             "IOS_BACKUP_DATABASE__URL": f"sqlite+aiosqlite:///{work / 'catalog.sqlite3'}",
-            "IOS_BACKUP_SERVER__HOST": "127.0.0.1",
-            "IOS_BACKUP_SERVER__PORT": str(port),
             **(extra_env or {}),
         }
-        executable = Path(sys.executable).with_name("ios-backup-api")
-        log = work / "server.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen([str(executable), "serve"], env=env, cwd=work, stdout=out, stderr=out)
-        server = Server("127.0.0.1", port, process.pid, log)
-        try:
-            _wait_until_healthy(server, process, timeout)
-            yield server
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/healthz", timeout=1) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"the server did not become healthy in {timeout} s:\n{server.log.read_text()}")
+        with running_server(env, work, work / "server.log", timeout) as running:
+            host, port = running.url.removeprefix("http://").rsplit(":", 1)
+            yield Server(host, int(port), running.process.pid, running.log)
