@@ -1,5 +1,5 @@
 from domain.errors import InvalidQueryError
-from domain.manifest import ByteRange, FilePage, FileQuery
+from domain.manifest import FilePage, FileQuery
 from domain.ports.vault import FileContent
 from domain.services.unlocking import Session
 
@@ -17,7 +17,3 @@ class ManifestService:
         if len(file_id) != 40 or any(char not in "0123456789abcdef" for char in file_id):
             raise InvalidQueryError("file_id must be 40 lowercase hexadecimal characters.")
         return await session.opened.content(file_id)
-
-
-def whole(content: FileContent) -> ByteRange:
-    return ByteRange(0, content.length)
