@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import stat
 from collections.abc import Collection
 from pathlib import Path
 
@@ -26,37 +27,39 @@ class FolderBackupLibrary:
 
     def folder_of(self, backup_id: str) -> Path | None:
         """The folder of a backup id, or None when the id does not name a backup folder."""
-        if backup_id in ("", ".", "..") or "/" in backup_id or "\\" in backup_id or "\0" in backup_id:
-            return None
-        folder = self._base_path / backup_id
-        return folder if self._is_backup_folder(folder) else None
+        found = self._folder_and_fingerprint(backup_id)
+        return None if found is None else found[0]
 
     def _fingerprints(self) -> dict[str, str]:
         try:
-            entries = list(os.scandir(self._base_path))
+            names = [entry.name for entry in os.scandir(self._base_path) if not entry.name.startswith(".")]
         except (FileNotFoundError, NotADirectoryError):
             return {}
         prints = {}
-        for entry in entries:
-            folder = Path(entry.path)
-            if not entry.name.startswith(".") and self._is_backup_folder(folder):
-                prints[entry.name] = _fingerprint(folder)
+        for name in names:
+            found = self._folder_and_fingerprint(name)
+            if found is not None:
+                prints[name] = found[1]
         return prints
 
     def _read(self, backup_ids: list[str]) -> list[CatalogedBackup]:
         read = []
         for backup_id in backup_ids:
-            folder = self.folder_of(backup_id)
-            if folder is None:
-                continue
-            fingerprint = _fingerprint(folder)
-            read.append(CatalogedBackup(read_summary(folder, _size_on_disk(folder)), fingerprint))
+            found = self._folder_and_fingerprint(backup_id)
+            if found is not None:
+                folder, fingerprint = found
+                read.append(CatalogedBackup(read_summary(folder, _size_on_disk(folder)), fingerprint))
         return read
 
-    def _is_backup_folder(self, folder: Path) -> bool:
+    def _folder_and_fingerprint(self, backup_id: str) -> tuple[Path, str] | None:
+        """The folder of a backup id with its fingerprint, or None when it names no backup folder."""
+        if backup_id in ("", ".", "..") or "/" in backup_id or "\\" in backup_id or "\0" in backup_id:
+            return None
+        folder = self._base_path / backup_id
         if folder.is_symlink() and not _resolves_inside(folder, self._base_path):
-            return False
-        return folder.is_dir() and any((folder / name).exists() for name in MARKER_FILES)
+            return None
+        fingerprint = _fingerprint(folder)
+        return None if fingerprint is None else (folder, fingerprint)
 
 
 def _resolves_inside(path: Path, base: Path) -> bool:
@@ -64,17 +67,26 @@ def _resolves_inside(path: Path, base: Path) -> bool:
     return os.path.commonpath((real_base, os.path.realpath(path))) == real_base
 
 
-def _fingerprint(folder: Path) -> str:
-    """The stat data of the folder and its marker files: a backup rewrites at least one of them."""
-    parts = []
-    for path in (folder, *(folder / name for name in MARKER_FILES)):
+def _fingerprint(folder: Path) -> str | None:
+    """The stat data of the folder and its marker files (a backup rewrites at least one of them), or None
+    when `folder` is no directory or holds none of the marker files: the same stat calls tell both."""
+    try:
+        folder_stat = folder.stat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(folder_stat.st_mode):
+        return None
+    parts = [_stat_part(folder_stat)]
+    for name in MARKER_FILES:
         try:
-            stat = path.stat()
+            parts.append(_stat_part((folder / name).stat()))
         except OSError:
             parts.append("-")
-        else:
-            parts.append(f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join(parts)
+    return "|".join(parts) if any(part != "-" for part in parts[1:]) else None
+
+
+def _stat_part(status: os.stat_result) -> str:
+    return f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
 
 
 def _size_on_disk(folder: Path) -> int:
