@@ -19,8 +19,8 @@ from common.report import Row, mebibytes, milliseconds, parser, publish
 from common.server import Server, served
 from common.stats import percentile
 
-from adapters.backup_writer.spec import SyntheticEntry, SyntheticFile
-from adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.backup_writer.spec import SyntheticEntry, SyntheticFile
+from ios_backup_api.adapters.backup_writer.writer import write_backup
 
 BACKUP_ID = "00008110-00000000000000AA"
 BIG_LIKE = "Media/DCIM/100APPLE/IMG_9%25.MOV"

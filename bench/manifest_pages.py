@@ -17,7 +17,7 @@ from common.stats import median, percentile
 from iphone_backup_decrypt import EncryptedBackup
 from iphone_backup_decrypt.utils import FilePlist
 
-from adapters.vault.mbfile import decode_file_record
+from ios_backup_api.adapters.vault.mbfile import decode_file_record
 
 _COLUMNS = "fileID, domain, relativePath, flags, file"
 _ORDER = "ORDER BY domain, relativePath"

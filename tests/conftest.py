@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.support.postgres_fixtures"]
+pytest_plugins = ["tests.support.postgres_fixtures", "tests.support.wheel"]

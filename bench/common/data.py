@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.backup_writer.spec import (
+from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticBackup,
     SyntheticEntry,
     SyntheticFile,
 )
-from adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.backup_writer.writer import write_backup
 
 DATA_ROOT = Path(__file__).resolve().parent.parent / ".data"
 PASSPHRASE = "bench passphrase ✓"
@@ -106,7 +106,7 @@ def phones(size: Scale) -> Path:
 
 
 def _write_small(folder: Path, size: Scale) -> None:
-    from adapters.backup_writer.samples import rich_backup
+    from ios_backup_api.adapters.backup_writer.samples import rich_backup
 
     write_backup(folder, device(SMALL_ID, PASSPHRASE, size.dpic, rich_backup(None).entries), seed=1)
 

@@ -5,7 +5,7 @@ import random
 import uuid
 from collections.abc import Callable
 
-from adapters.backup_writer.spec import (
+from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticDirectory,
     SyntheticEntry,
     SyntheticFile,

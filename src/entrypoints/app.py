@@ -14,19 +14,19 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from domain.errors import DomainError
-from domain.services.unlocking import UnlockService
-from entrypoints.http.auth import API_TOKEN_HEADER, api_token_guard
-from entrypoints.http.controllers.backups import BackupsController
-from entrypoints.http.controllers.content import ContentController
-from entrypoints.http.controllers.health import HealthController
-from entrypoints.http.controllers.manifest import ManifestController
-from entrypoints.http.controllers.sessions import SessionsController
-from entrypoints.http.errors import STATUS_OF, domain_error_handler
-from entrypoints.http.requests import BoundedJsonRequest
-from entrypoints.ioc import default_providers
-from entrypoints.settings import Settings
-from entrypoints.startup import DatabaseWait, first_scan
+from ios_backup_api.domain.errors import DomainError
+from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.entrypoints.http.auth import API_TOKEN_HEADER, api_token_guard
+from ios_backup_api.entrypoints.http.controllers.backups import BackupsController
+from ios_backup_api.entrypoints.http.controllers.content import ContentController
+from ios_backup_api.entrypoints.http.controllers.health import HealthController
+from ios_backup_api.entrypoints.http.controllers.manifest import ManifestController
+from ios_backup_api.entrypoints.http.controllers.sessions import SessionsController
+from ios_backup_api.entrypoints.http.errors import STATUS_OF, domain_error_handler
+from ios_backup_api.entrypoints.http.requests import BoundedJsonRequest
+from ios_backup_api.entrypoints.ioc import default_providers
+from ios_backup_api.entrypoints.settings import Settings
+from ios_backup_api.entrypoints.startup import DatabaseWait, first_scan
 
 logger = logging.getLogger("ios_backup_api")
 _SWEEP_INTERVAL_SECONDS = 30

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from entrypoints.settings import Settings, SettingsError, load_settings
+from ios_backup_api.entrypoints.settings import Settings, SettingsError, load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,21 +40,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
-    from entrypoints.server import serve
+    from ios_backup_api.entrypoints.server import serve
 
     serve(settings)
     return 0
 
 
 def _scan(settings: Settings, _: argparse.Namespace) -> int:
-    from entrypoints.scan_table import print_scan
+    from ios_backup_api.entrypoints.scan_table import print_scan
 
     asyncio.run(print_scan(settings))
     return 0
 
 
 def _db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
-    from adapters.catalog.migrate import upgrade_schema
+    from ios_backup_api.adapters.sql.migrate import upgrade_schema
 
     asyncio.run(upgrade_schema(settings.database.url))
     print(f"Catalog schema is up to date ({_safe_url(settings.database.url)}).")
@@ -62,7 +62,7 @@ def _db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from entrypoints.demo import run_demo
+    from ios_backup_api.entrypoints.demo import run_demo
 
     run_demo(settings, args.dir)
     return 0

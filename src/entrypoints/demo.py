@@ -4,10 +4,10 @@ from pathlib import Path
 
 from msgspec import structs
 
-from adapters.backup_writer.samples import DEMO_PASSPHRASE, demo_backups
-from adapters.backup_writer.writer import write_backup
-from entrypoints.server import serve
-from entrypoints.settings import Settings
+from ios_backup_api.adapters.backup_writer.samples import DEMO_PASSPHRASE, demo_backups
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.entrypoints.server import serve
+from ios_backup_api.entrypoints.settings import Settings
 
 
 def run_demo(settings: Settings, folder: Path) -> None:

@@ -6,25 +6,25 @@ from datetime import timedelta
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.catalog.engine import create_catalog_engine
-from adapters.catalog.migrate import upgrade_schema
-from adapters.catalog.sqla_catalog import SqlaBackupCatalog
-from adapters.filesystem.folder_library import FolderBackupLibrary
-from adapters.sessions.memory import InMemorySessionStore
-from adapters.sessions.sealing import HkdfAesGcmKeySealer
-from adapters.sessions.sqla_store import SqlaSessionStore
-from adapters.system.clock import SecretsTokenSource, SystemClock
-from adapters.vault.vault import IosBackupVault
-from domain.ports.catalog import BackupCatalog
-from domain.ports.clock import Clock, TokenSource
-from domain.ports.library import BackupLibrary
-from domain.ports.sessions import KeySealer, SessionStore
-from domain.ports.vault import BackupVault
-from domain.services.browsing import ManifestService
-from domain.services.discovery import BackupDiscovery
-from domain.services.throttle import FailedUnlockThrottle
-from domain.services.unlocking import UnlockService
-from entrypoints.settings import Settings
+from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
+from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
+from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
+from ios_backup_api.adapters.sessions.sqla_store import SqlaSessionStore
+from ios_backup_api.adapters.sql.engine import create_catalog_engine
+from ios_backup_api.adapters.sql.migrate import upgrade_schema
+from ios_backup_api.adapters.system.clock import SecretsTokenSource, SystemClock
+from ios_backup_api.adapters.vault.vault import IosBackupVault
+from ios_backup_api.domain.ports.catalog import BackupCatalog
+from ios_backup_api.domain.ports.clock import Clock, TokenSource
+from ios_backup_api.domain.ports.library import BackupLibrary
+from ios_backup_api.domain.ports.sessions import KeySealer, SessionStore
+from ios_backup_api.domain.ports.vault import BackupVault
+from ios_backup_api.domain.services.browsing import ManifestService
+from ios_backup_api.domain.services.discovery import BackupDiscovery
+from ios_backup_api.domain.services.throttle import FailedUnlockThrottle
+from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.entrypoints.settings import Settings
 
 
 class SettingsProvider(Provider):

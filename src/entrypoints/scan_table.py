@@ -1,8 +1,8 @@
 """`ios-backup-api scan`: the backups under the base path as a table, without starting a server."""
 
-from adapters.filesystem.folder_library import FolderBackupLibrary
-from domain.backups import BackupSummary, newest_first
-from entrypoints.settings import Settings
+from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.domain.backups import BackupSummary, newest_first
+from ios_backup_api.entrypoints.settings import Settings
 
 _COLUMNS = ("id", "device", "ios", "encrypted", "last backup (UTC)", "size", "status")
 

@@ -7,8 +7,8 @@ from typing import Any
 import uvicorn
 from litestar import Litestar
 
-from entrypoints.app import create_app
-from entrypoints.settings import Settings
+from ios_backup_api.entrypoints.app import create_app
+from ios_backup_api.entrypoints.settings import Settings
 
 
 def serve(settings: Settings) -> None:

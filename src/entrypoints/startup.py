@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from dishka import AsyncContainer
 from sqlalchemy.engine import make_url
 
-from domain.backups import BackupSummary
-from domain.errors import CatalogUnavailableError
-from domain.services.discovery import BackupDiscovery
+from ios_backup_api.domain.backups import BackupSummary
+from ios_backup_api.domain.errors import CatalogUnavailableError
+from ios_backup_api.domain.services.discovery import BackupDiscovery
 
 logger = logging.getLogger("ios_backup_api")
 

@@ -14,13 +14,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.catalog.engine import create_catalog_engine
-from adapters.catalog.memory import InMemoryBackupCatalog
-from adapters.catalog.migrate import alembic_config, upgrade_schema
-from adapters.catalog.sqla_catalog import SqlaBackupCatalog
-from domain.backups import BackupStatus, BackupSummary, CatalogedBackup
-from domain.errors import CatalogUnavailableError
-from domain.ports.catalog import BackupCatalog
+from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
+from ios_backup_api.adapters.sql.engine import create_catalog_engine
+from ios_backup_api.adapters.sql.migrate import alembic_config, upgrade_schema
+from ios_backup_api.domain.backups import BackupStatus, BackupSummary, CatalogedBackup
+from ios_backup_api.domain.errors import CatalogUnavailableError
+from ios_backup_api.domain.ports.catalog import BackupCatalog
+from tests.fakes.catalog import InMemoryBackupCatalog
 from tests.support.factories import BackupSummaryFactory, CatalogedBackupFactory
 from tests.support.postgres import PostgresServer, free_port
 
@@ -386,7 +386,7 @@ async def test_upgrades_started_together_in_one_process_all_succeed(empty_databa
 
 _UPGRADE_ON_CUE = """
 import asyncio, sys
-from adapters.catalog.migrate import upgrade_schema
+from ios_backup_api.adapters.sql.migrate import upgrade_schema
 print("ready", flush=True)
 sys.stdin.readline()
 asyncio.run(upgrade_schema(sys.argv[1]))

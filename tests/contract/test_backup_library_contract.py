@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.backup_writer.writer import write_backup
-from adapters.filesystem.folder_library import FolderBackupLibrary
-from adapters.filesystem.memory import InMemoryBackupLibrary
-from domain.ports.library import BackupLibrary
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.domain.ports.library import BackupLibrary
+from tests.fakes.library import InMemoryBackupLibrary
 from tests.support.backups import plain_spec
 from tests.support.factories import BackupSummaryFactory
 

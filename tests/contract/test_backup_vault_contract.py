@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
-from adapters.backup_writer.writer import write_backup
-from adapters.filesystem.folder_library import FolderBackupLibrary
-from adapters.vault.vault import IosBackupVault
-from domain.errors import (
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.adapters.vault.vault import IosBackupVault
+from ios_backup_api.domain.errors import (
     BackupNotFoundError,
     EntryNotFoundError,
     InvalidQueryError,
     SessionRequiredError,
     WrongPassphraseError,
 )
-from domain.manifest import ByteRange, EntryKind, FileQuery, ManifestEntry
-from domain.ports.vault import BackupVault, FileContent, OpenBackup
+from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileQuery, ManifestEntry
+from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, regular_files
 from tests.support.vault_cases import (
     MARKER,

@@ -5,8 +5,8 @@ from datetime import UTC
 
 import pytest
 
-from adapters.system.clock import SecretsTokenSource, SystemClock
-from domain.ports.clock import Clock, TokenSource
+from ios_backup_api.adapters.system.clock import SecretsTokenSource, SystemClock
+from ios_backup_api.domain.ports.clock import Clock, TokenSource
 from tests.support.clock import CountingTokenSource, FakeClock
 
 

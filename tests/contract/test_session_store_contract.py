@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.catalog.engine import create_catalog_engine
-from adapters.catalog.migrate import upgrade_schema
-from adapters.sessions.memory import InMemorySessionStore
-from adapters.sessions.sqla_store import SqlaSessionStore
-from domain.ports.sessions import SessionRecord, SessionStore
+from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
+from ios_backup_api.adapters.sessions.sqla_store import SqlaSessionStore
+from ios_backup_api.adapters.sql.engine import create_catalog_engine
+from ios_backup_api.adapters.sql.migrate import upgrade_schema
+from ios_backup_api.domain.ports.sessions import SessionRecord, SessionStore
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, 123000, tzinfo=UTC)
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from adapters.backup_writer.spec import SyntheticBackup
-from entrypoints.app import create_app
-from entrypoints.settings import Settings, load_settings
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
+from ios_backup_api.entrypoints.app import create_app
+from ios_backup_api.entrypoints.settings import Settings, load_settings
 from tests.support.backups import write_samples
 
 API_TOKEN = "test-api-token-0123456789abcdef"

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
-from adapters.backup_writer.spec import SyntheticBackup
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID
 
 Client = AsyncTestClient  # type: ignore[type-arg]

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
-from adapters.backup_writer.writer import write_backup
-from entrypoints.app import create_app
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.entrypoints.app import create_app
 from tests.e2e.conftest import API_TOKEN, settings_for
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files, write_samples
 from tests.support.vault_cases import payload_of, set_keybag_value, small_spec

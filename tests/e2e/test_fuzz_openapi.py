@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from adapters.backup_writer.spec import SyntheticBackup
-from entrypoints.app import create_app
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
+from ios_backup_api.entrypoints.app import create_app
 from tests.e2e.conftest import API_TOKEN, settings_for
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, regular_files
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from iphone_backup_decrypt import EncryptedBackup
 
-from adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.backup_writer.writer import write_backup
 from tests.support.backups import PLAIN_ID, encrypted_spec, plain_spec, regular_files
 from tests.support.server import running_server
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.backup_writer.spec import SyntheticFile
-from adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
+from ios_backup_api.adapters.backup_writer.writer import write_backup
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, encrypted_spec, write_samples
 from tests.support.server import running_server
 
@@ -63,7 +63,8 @@ def test_serve_on_postgres(tmp_path: Path, postgres_url: str) -> None:
         _check_listing_and_refresh(server.url, base)
 
 
-def test_a_whole_session_leaves_no_plaintext_on_disk(tmp_path: Path) -> None:
+def test_a_whole_session_leaves_no_plaintext_on_disk(tmp_path: Path, wheel_script: Path) -> None:
+    """Served from the wheel, in a fresh virtual environment: its migrations and files are all inside it."""
     marker = f"PLAINTEXT-MARKER-{uuid.uuid4().hex}"
     base, home, tmp, work = _folders(tmp_path)
     spec = encrypted_spec()
@@ -72,7 +73,9 @@ def test_a_whole_session_leaves_no_plaintext_on_disk(tmp_path: Path) -> None:
     write_backup(base / ENCRYPTED_ID, spec, seed=3)
     headers = {"X-API-Token": TOKEN}
     with (
-        running_server(_env(base, None, home, tmp), work, tmp_path / "server.log") as server,
+        running_server(
+            _env(base, None, home, tmp), work, tmp_path / "server.log", script=wheel_script
+        ) as server,
         httpx.Client(base_url=server.url, headers=headers, timeout=30) as client,
     ):
         token = client.post(f"/backups/{ENCRYPTED_ID}/unlock", json={"password": PASSPHRASE}).json()

@@ -2,7 +2,7 @@ import hashlib
 
 from litestar.testing import AsyncTestClient
 
-from adapters.backup_writer.spec import SyntheticBackup, SyntheticDirectory, SyntheticSymlink
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticDirectory, SyntheticSymlink
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files
 
 Client = AsyncTestClient  # type: ignore[type-arg]

@@ -13,9 +13,9 @@ import pytest
 from dishka import Provider, Scope, provide
 from litestar.testing import AsyncTestClient
 
-from adapters.backup_writer.writer import write_backup
-from domain.ports.clock import Clock
-from entrypoints.app import create_app
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.domain.ports.clock import Clock
+from ios_backup_api.entrypoints.app import create_app
 from tests.e2e.conftest import API_TOKEN, settings_for
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, encrypted_spec
 from tests.support.clock import FakeClock

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.backup_writer.writer import write_backup
 from tests.support.backups import PASSPHRASE, encrypted_spec
 from tests.support.server import running_server
 

@@ -14,18 +14,18 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from iphone_backup_decrypt import BackupNotEncryptedError, EncryptedBackup, IncorrectPassphraseError
 from iphone_backup_decrypt.utils import BackupKeyBag, FilePlist
 
-from adapters.backup_writer.file_ids import file_id
-from adapters.backup_writer.keybag import decode_tlv
-from adapters.backup_writer.keys import derive_key_encryption_key
-from adapters.backup_writer.payloads import payload_path
-from adapters.backup_writer.samples import DEMO_PASSPHRASE, demo_backups, rich_backup
-from adapters.backup_writer.spec import (
+from ios_backup_api.adapters.backup_writer.file_ids import file_id
+from ios_backup_api.adapters.backup_writer.keybag import decode_tlv
+from ios_backup_api.adapters.backup_writer.keys import derive_key_encryption_key
+from ios_backup_api.adapters.backup_writer.payloads import payload_path
+from ios_backup_api.adapters.backup_writer.samples import DEMO_PASSPHRASE, demo_backups, rich_backup
+from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticBackup,
     SyntheticDirectory,
     SyntheticFile,
     SyntheticSymlink,
 )
-from adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.backup_writer.writer import write_backup
 
 PASSPHRASE = "pässwörd-ñ-日本"
 DPIC = 1000

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from adapters.backup_writer.spec import SyntheticBackup
-from entrypoints.app import create_app
-from entrypoints.startup import DatabaseWait
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
+from ios_backup_api.entrypoints.app import create_app
+from ios_backup_api.entrypoints.startup import DatabaseWait
 from tests.e2e.conftest import API_TOKEN, settings_for
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files, write_samples
 from tests.support.postgres import PostgresServer, free_port

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.filesystem.folder_library import FolderBackupLibrary
-from domain.backups import BackupStatus
+from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.domain.backups import BackupStatus
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, write_samples
 
 

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from adapters.catalog.memory import InMemoryBackupCatalog
-from adapters.sessions.memory import InMemorySessionStore
-from adapters.sessions.sealing import HkdfAesGcmKeySealer
-from adapters.system.clock import SecretsTokenSource
-from adapters.vault.handle import IosOpenBackup
-from domain.backups import BackupStatus, CatalogedBackup
-from domain.services.throttle import FailedUnlockThrottle
-from domain.services.unlocking import UnlockService
+from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
+from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
+from ios_backup_api.adapters.system.clock import SecretsTokenSource
+from ios_backup_api.adapters.vault.handle import IosOpenBackup
+from ios_backup_api.domain.backups import BackupStatus, CatalogedBackup
+from ios_backup_api.domain.services.throttle import FailedUnlockThrottle
+from ios_backup_api.domain.services.unlocking import UnlockService
+from tests.fakes.catalog import InMemoryBackupCatalog
 from tests.support.clock import FakeClock
 from tests.support.factories import BackupSummaryFactory
 from tests.support.vault_cases import SMALL_ID, folder_vault, write_small

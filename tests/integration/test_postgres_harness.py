@@ -2,10 +2,10 @@
 
 import pytest
 
-from adapters.catalog.engine import create_catalog_engine
-from adapters.catalog.migrate import upgrade_schema
-from adapters.catalog.sqla_catalog import SqlaBackupCatalog
-from domain.errors import CatalogUnavailableError
+from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
+from ios_backup_api.adapters.sql.engine import create_catalog_engine
+from ios_backup_api.adapters.sql.migrate import upgrade_schema
+from ios_backup_api.domain.errors import CatalogUnavailableError
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres

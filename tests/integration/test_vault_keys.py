@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.vault.threads import BoundedThreads
-from domain.errors import CorruptBackupError
-from domain.manifest import FileQuery
+from ios_backup_api.adapters.vault.threads import BoundedThreads
+from ios_backup_api.domain.errors import CorruptBackupError
+from ios_backup_api.domain.manifest import FileQuery
 from tests.support.vault_cases import SMALL_ID, folder_vault, set_keybag_value, write_small
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
-from adapters.backup_writer.writer import write_backup
-from adapters.vault.handle import IosOpenBackup
-from domain.errors import CorruptBackupError, SessionRequiredError
-from domain.manifest import ByteRange, EntryKind, FileQuery
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.vault.handle import IosOpenBackup
+from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError
+from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileQuery
 from tests.support.vault_cases import SMALL_ID, expected_listing, folder_vault, write_small
 
 

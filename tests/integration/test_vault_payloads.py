@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
-from domain.errors import CorruptBackupError, EntryNotFoundError
-from domain.manifest import ByteRange
-from domain.ports.vault import FileContent
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError
+from ios_backup_api.domain.manifest import ByteRange
+from ios_backup_api.domain.ports.vault import FileContent
 from tests.support.vault_cases import MIB, SMALL_ID, folder_vault, payload_of, write_small
 
 

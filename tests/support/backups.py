@@ -3,9 +3,9 @@
 from dataclasses import replace
 from pathlib import Path
 
-from adapters.backup_writer.samples import rich_backup
-from adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
-from adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.backup_writer.samples import rich_backup
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from ios_backup_api.adapters.backup_writer.writer import write_backup
 
 PASSPHRASE = "Pässwörd ñ 日本 🔑"
 ENCRYPTED_ID = "00008110-001A2B3C4D5E801E"

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from polyfactory import Use
 from polyfactory.factories import DataclassFactory
 
-from domain.backups import BackupSummary, CatalogedBackup
+from ios_backup_api.domain.backups import BackupSummary, CatalogedBackup
 
 # Latin accents, CJK, an astral-plane emoji, Cyrillic, Greek; no NUL, which PostgreSQL text can't hold.
 _ALPHABET = "abcXYZ019 -_.'\"äÄößéñ日本語📱🍏жΩ"

@@ -30,8 +30,9 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    env: Mapping[str, str], cwd: Path, log: Path, timeout: float = 30
+    env: Mapping[str, str], cwd: Path, log: Path, timeout: float = 30, script: Path | None = None
 ) -> Iterator[RunningServer]:
+    """`script` is the `ios-backup-api` to run: this environment's unless another is given (a wheel's)."""
     port = free_port()
     full_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -39,7 +40,7 @@ def running_server(
         "IOS_BACKUP_SERVER__PORT": str(port),
         **env,
     }
-    executable = Path(sys.executable).with_name("ios-backup-api")
+    executable = script or Path(sys.executable).with_name("ios-backup-api")
     with log.open("wb") as out:
         process = subprocess.Popen([str(executable), "serve"], env=full_env, cwd=cwd, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"

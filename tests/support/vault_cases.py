@@ -12,20 +12,20 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.backup_writer.keybag import decode_tlv, encode_tlv
-from adapters.backup_writer.samples import rich_backup
-from adapters.backup_writer.spec import (
+from ios_backup_api.adapters.backup_writer.keybag import decode_tlv, encode_tlv
+from ios_backup_api.adapters.backup_writer.samples import rich_backup
+from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticBackup,
     SyntheticDirectory,
     SyntheticEntry,
     SyntheticFile,
     SyntheticSymlink,
 )
-from adapters.backup_writer.writer import write_backup
-from adapters.filesystem.folder_library import FolderBackupLibrary
-from adapters.vault.memory import InMemoryBackupVault
-from adapters.vault.vault import IosBackupVault
-from domain.manifest import EntryKind, ManifestEntry
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.adapters.vault.vault import IosBackupVault
+from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
+from tests.fakes.vault import InMemoryBackupVault
 from tests.support.backups import FAST_DPIC, FAST_ITER, PASSPHRASE, encrypted_spec, plain_spec
 
 MARKER = f"plaintext-marker-{secrets.token_hex(12)}"

@@ -6,10 +6,15 @@ from plistlib import UID
 
 import pytest
 
-from adapters.backup_writer.bplist import BinaryPlistTemplate, Slot, encode_string
-from adapters.backup_writer.content import GeneratedContent
-from adapters.backup_writer.mbfile import encode_mbfile
-from adapters.backup_writer.spec import SyntheticBackup, SyntheticDirectory, SyntheticFile, SyntheticSymlink
+from ios_backup_api.adapters.backup_writer.bplist import BinaryPlistTemplate, Slot, encode_string
+from ios_backup_api.adapters.backup_writer.content import GeneratedContent
+from ios_backup_api.adapters.backup_writer.mbfile import encode_mbfile
+from ios_backup_api.adapters.backup_writer.spec import (
+    SyntheticBackup,
+    SyntheticDirectory,
+    SyntheticFile,
+    SyntheticSymlink,
+)
 
 MBFILE_CLASS = {"$classname": "MBFile", "$classes": ["MBFile", "NSObject"]}
 DATA_CLASS = {"$classname": "NSMutableData", "$classes": ["NSMutableData", "NSData", "NSObject"]}

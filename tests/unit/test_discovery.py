@@ -2,9 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.catalog.memory import InMemoryBackupCatalog
-from adapters.filesystem.memory import InMemoryBackupLibrary
-from domain.services.discovery import BackupDiscovery
+from ios_backup_api.domain.services.discovery import BackupDiscovery
+from tests.fakes.catalog import InMemoryBackupCatalog
+from tests.fakes.library import InMemoryBackupLibrary
 from tests.support.factories import BackupSummaryFactory
 
 
@@ -81,7 +81,7 @@ async def test_refresh_forgets_vanished_backups_and_tells_the_listeners(
 
 
 async def test_get_raises_not_found_for_an_unknown_id(discovery: BackupDiscovery) -> None:
-    from domain.errors import BackupNotFoundError
+    from ios_backup_api.domain.errors import BackupNotFoundError
 
     with pytest.raises(BackupNotFoundError):
         await discovery.get("nope")

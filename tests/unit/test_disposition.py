@@ -1,4 +1,4 @@
-from entrypoints.http.disposition import content_disposition, content_type
+from ios_backup_api.entrypoints.http.disposition import content_disposition, content_type
 
 
 def test_an_ascii_name_needs_no_extended_parameter() -> None:

@@ -1,5 +1,5 @@
-import domain.errors as errors
-from entrypoints.http.errors import STATUS_OF
+import ios_backup_api.domain.errors as errors
+from ios_backup_api.entrypoints.http.errors import STATUS_OF
 
 
 def _all_subclasses(cls: type) -> set[type]:

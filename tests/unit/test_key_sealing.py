@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from adapters.sessions.sealing import HkdfAesGcmKeySealer
-from domain.errors import SessionRequiredError
+from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
+from ios_backup_api.domain.errors import SessionRequiredError
 
 
 def test_a_sealed_key_opens_with_its_token_only() -> None:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from domain.errors import RangeNotSatisfiableError
-from domain.manifest import ByteRange
-from entrypoints.http.ranges import requested_range
+from ios_backup_api.domain.errors import RangeNotSatisfiableError
+from ios_backup_api.domain.manifest import ByteRange
+from ios_backup_api.entrypoints.http.ranges import requested_range
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.settings import SettingsError, load_settings
+from ios_backup_api.entrypoints.settings import SettingsError, load_settings
 
 
 def test_defaults_serve_loopback_on_8080_with_an_sqlite_catalog() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
-from domain.errors import TooManyAttemptsError
-from domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
+from ios_backup_api.domain.errors import TooManyAttemptsError
+from ios_backup_api.domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
 from tests.support.clock import FakeClock
 
 

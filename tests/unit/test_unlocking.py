@@ -3,12 +3,10 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.catalog.memory import InMemoryBackupCatalog
-from adapters.sessions.memory import InMemorySessionStore
-from adapters.sessions.sealing import HkdfAesGcmKeySealer
-from adapters.vault.memory import InMemoryBackupVault
-from domain.backups import BackupStatus, CatalogedBackup
-from domain.errors import (
+from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
+from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
+from ios_backup_api.domain.backups import BackupStatus, CatalogedBackup
+from ios_backup_api.domain.errors import (
     BackupNotFoundError,
     BackupUnreadableError,
     ForeignSessionError,
@@ -16,9 +14,11 @@ from domain.errors import (
     TooManyAttemptsError,
     WrongPassphraseError,
 )
-from domain.manifest import EntryKind, FileQuery, ManifestEntry
-from domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
-from domain.services.unlocking import UnlockService, token_hash
+from ios_backup_api.domain.manifest import EntryKind, FileQuery, ManifestEntry
+from ios_backup_api.domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
+from ios_backup_api.domain.services.unlocking import UnlockService, token_hash
+from tests.fakes.catalog import InMemoryBackupCatalog
+from tests.fakes.vault import InMemoryBackupVault
 from tests.support.clock import CountingTokenSource, FakeClock
 from tests.support.factories import BackupSummaryFactory
 

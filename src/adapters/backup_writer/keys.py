@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from adapters.backup_writer.crypto import wrap_key
-from adapters.backup_writer.keybag import KeybagValue, encode_tlv
-from adapters.backup_writer.randomness import RandomSource
+from ios_backup_api.adapters.backup_writer.crypto import wrap_key
+from ios_backup_api.adapters.backup_writer.keybag import KeybagValue, encode_tlv
+from ios_backup_api.adapters.backup_writer.randomness import RandomSource
 
 PROTECTION_CLASSES = range(1, 12)
 MANIFEST_PROTECTION_CLASS = 4  # what real backups use for Manifest.db

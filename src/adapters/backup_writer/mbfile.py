@@ -2,7 +2,13 @@
 
 from plistlib import UID
 
-from adapters.backup_writer.bplist import BinaryPlistTemplate, Slot, encode_data, encode_int, encode_string
+from ios_backup_api.adapters.backup_writer.bplist import (
+    BinaryPlistTemplate,
+    Slot,
+    encode_data,
+    encode_int,
+    encode_string,
+)
 
 _MOBILE_USER = 501
 _MBFILE_CLASS = {"$classname": "MBFile", "$classes": ["MBFile", "NSObject"]}

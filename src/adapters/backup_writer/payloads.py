@@ -3,9 +3,9 @@
 import os
 from pathlib import Path
 
-from adapters.backup_writer.content import CHUNK_SIZE
-from adapters.backup_writer.crypto import encrypt, encrypt_chunks
-from adapters.backup_writer.spec import SyntheticFile
+from ios_backup_api.adapters.backup_writer.content import CHUNK_SIZE
+from ios_backup_api.adapters.backup_writer.crypto import encrypt, encrypt_chunks
+from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 
 
 def payload_path(folder: Path, file_id: str) -> Path:

@@ -4,8 +4,8 @@ import plistlib
 import uuid
 from datetime import UTC, datetime
 
-from adapters.backup_writer.keys import BackupKeys
-from adapters.backup_writer.spec import SyntheticBackup
+from ios_backup_api.adapters.backup_writer.keys import BackupKeys
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
 
 _ITUNES_VERSION = "12.13.2.3"
 _SYSTEM_DOMAINS_VERSION = "24.0"

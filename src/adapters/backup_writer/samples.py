@@ -4,7 +4,7 @@ import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from adapters.backup_writer.spec import (
+from ios_backup_api.adapters.backup_writer.spec import (
     DEFAULT_DPIC_ITERATIONS,
     DEFAULT_ITER_ITERATIONS,
     SyntheticBackup,

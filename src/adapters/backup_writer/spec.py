@@ -4,8 +4,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.backup_writer.content import CHUNK_SIZE, GeneratedContent
-from adapters.backup_writer.file_ids import file_id
+from ios_backup_api.adapters.backup_writer.content import CHUNK_SIZE, GeneratedContent
+from ios_backup_api.adapters.backup_writer.file_ids import file_id
 
 DEFAULT_MODIFIED_AT = 1_700_000_000  # 2023-11-14T22:13:20Z
 DEFAULT_DPIC_ITERATIONS = 10_000_000

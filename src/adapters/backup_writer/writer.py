@@ -4,21 +4,21 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from adapters.backup_writer.content import CHUNK_SIZE
-from adapters.backup_writer.crypto import encrypt_chunks
-from adapters.backup_writer.keys import BackupKeys, create_backup_keys
-from adapters.backup_writer.manifest import (
+from ios_backup_api.adapters.backup_writer.content import CHUNK_SIZE
+from ios_backup_api.adapters.backup_writer.crypto import encrypt_chunks
+from ios_backup_api.adapters.backup_writer.keys import BackupKeys, create_backup_keys
+from ios_backup_api.adapters.backup_writer.manifest import (
     FLAG_DIRECTORY,
     FLAG_FILE,
     FLAG_SYMLINK,
     ManifestRow,
     write_manifest_db,
 )
-from adapters.backup_writer.mbfile import encode_mbfile
-from adapters.backup_writer.payloads import write_payload
-from adapters.backup_writer.plists import info_plist, manifest_plist, status_plist
-from adapters.backup_writer.randomness import RandomSource, random_source, random_uuid
-from adapters.backup_writer.spec import (
+from ios_backup_api.adapters.backup_writer.mbfile import encode_mbfile
+from ios_backup_api.adapters.backup_writer.payloads import write_payload
+from ios_backup_api.adapters.backup_writer.plists import info_plist, manifest_plist, status_plist
+from ios_backup_api.adapters.backup_writer.randomness import RandomSource, random_source, random_uuid
+from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticBackup,
     SyntheticDirectory,
     SyntheticEntry,

@@ -5,10 +5,10 @@ from sqlalchemy import Row, bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.catalog.engine import for_writing
-from adapters.catalog.errors import unavailable_on_failure
-from adapters.catalog.tables import backups as backups_table
-from domain.backups import BackupStatus, BackupSummary, CatalogedBackup, newest_first
+from ios_backup_api.adapters.sql.engine import for_writing
+from ios_backup_api.adapters.sql.errors import unavailable_on_failure
+from ios_backup_api.adapters.sql.tables import backups as backups_table
+from ios_backup_api.domain.backups import BackupStatus, BackupSummary, CatalogedBackup, newest_first
 
 _SUMMARY_COLUMNS = [column for column in backups_table.c if column.name != "fingerprint"]
 

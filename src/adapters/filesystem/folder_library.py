@@ -6,8 +6,8 @@ import stat
 from collections.abc import Collection
 from pathlib import Path
 
-from adapters.filesystem.plist_summary import MARKER_FILES, read_summary
-from domain.backups import CatalogedBackup
+from ios_backup_api.adapters.filesystem.plist_summary import MARKER_FILES, read_summary
+from ios_backup_api.domain.backups import CatalogedBackup
 
 
 class FolderBackupLibrary:

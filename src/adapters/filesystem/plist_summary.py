@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from domain.backups import BackupStatus, BackupSummary
-from domain.errors import InvalidBackupFolderError
+from ios_backup_api.domain.backups import BackupStatus, BackupSummary
+from ios_backup_api.domain.errors import InvalidBackupFolderError
 
 INFO_PLIST = "Info.plist"
 MANIFEST_PLIST = "Manifest.plist"

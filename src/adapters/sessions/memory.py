@@ -2,7 +2,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from domain.ports.sessions import SessionRecord
+from ios_backup_api.domain.ports.sessions import SessionRecord
 
 
 class InMemorySessionStore:

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from domain.errors import SessionRequiredError
+from ios_backup_api.domain.errors import SessionRequiredError
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12

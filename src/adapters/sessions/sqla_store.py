@@ -5,10 +5,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.catalog.engine import for_writing
-from adapters.catalog.errors import unavailable_on_failure
-from adapters.catalog.tables import sessions as sessions_table
-from domain.ports.sessions import SessionRecord
+from ios_backup_api.adapters.sql.engine import for_writing
+from ios_backup_api.adapters.sql.errors import unavailable_on_failure
+from ios_backup_api.adapters.sql.tables import sessions as sessions_table
+from ios_backup_api.domain.ports.sessions import SessionRecord
 
 
 class SqlaSessionStore:

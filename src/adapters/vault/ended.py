@@ -1,4 +1,4 @@
-from domain.errors import SessionRequiredError
+from ios_backup_api.domain.errors import SessionRequiredError
 
 
 def session_ended() -> SessionRequiredError:

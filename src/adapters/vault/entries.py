@@ -2,8 +2,8 @@
 
 from typing import NamedTuple
 
-from adapters.vault.mbfile import decode_file_record
-from domain.manifest import EntryKind, ManifestEntry
+from ios_backup_api.adapters.vault.mbfile import decode_file_record
+from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 
 KIND_OF_FLAGS = {1: EntryKind.FILE, 2: EntryKind.DIRECTORY, 4: EntryKind.SYMLINK}
 FLAGS_OF_KIND = {kind: flags for flags, kind in KIND_OF_FLAGS.items()}

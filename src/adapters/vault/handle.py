@@ -5,13 +5,13 @@ import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from adapters.vault.ended import session_ended
-from adapters.vault.keybag import UnlockedKeybag
-from adapters.vault.manifest_db import ManifestDatabase
-from adapters.vault.payload import open_content
-from domain.errors import EntryNotFoundError
-from domain.manifest import EntryKind, FilePage, FileQuery
-from domain.ports.vault import FileContent
+from ios_backup_api.adapters.vault.ended import session_ended
+from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
+from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
+from ios_backup_api.adapters.vault.payload import open_content
+from ios_backup_api.domain.errors import EntryNotFoundError
+from ios_backup_api.domain.manifest import EntryKind, FilePage, FileQuery
+from ios_backup_api.domain.ports.vault import FileContent
 
 _FILE_ID = re.compile(r"[0-9a-f]{40}")
 

@@ -6,8 +6,8 @@ from typing import Any
 from iphone_backup_decrypt.exceptions import UnsafeBackupError
 from iphone_backup_decrypt.utils import BackupKeyBag
 
-from adapters.vault.ended import session_ended
-from domain.errors import CorruptBackupError, WrongPassphraseError
+from ios_backup_api.adapters.vault.ended import session_ended
+from ios_backup_api.domain.errors import CorruptBackupError, WrongPassphraseError
 
 PASSPHRASE_KEY_SIZE = 32
 _WRAPPED_KEY_SIZE = 40

@@ -12,10 +12,10 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from adapters.vault.ended import session_ended
-from adapters.vault.entries import FLAGS_OF_KIND, KIND_OF_FLAGS, FilesRow
-from adapters.vault.heap import give_back_free_memory
-from adapters.vault.manifest_file import (
+from ios_backup_api.adapters.vault.ended import session_ended
+from ios_backup_api.adapters.vault.entries import FLAGS_OF_KIND, KIND_OF_FLAGS, FilesRow
+from ios_backup_api.adapters.vault.heap import give_back_free_memory
+from ios_backup_api.adapters.vault.manifest_file import (
     MANIFEST_DB,
     ManifestBytes,
     discard,
@@ -24,9 +24,9 @@ from adapters.vault.manifest_file import (
     read_manifest_file,
     take_ram_connection,
 )
-from adapters.vault.matches import Filter, MatchCache
-from domain.errors import CorruptBackupError, InvalidQueryError
-from domain.manifest import FilePage, FileQuery
+from ios_backup_api.adapters.vault.matches import Filter, MatchCache
+from ios_backup_api.domain.errors import CorruptBackupError, InvalidQueryError
+from ios_backup_api.domain.manifest import FilePage, FileQuery
 
 __all__ = ["MANIFEST_DB", "ManifestDatabase", "load_manifest", "manifest_fingerprint"]
 

@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.vault.cbc import BLOCK_SIZE, ZERO_IV, decryptor, padding_length
-from adapters.vault.ram_file import RamFile, ram_file
-from adapters.vault.reading import read_fully
-from domain.errors import CorruptBackupError
+from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, ZERO_IV, decryptor, padding_length
+from ios_backup_api.adapters.vault.ram_file import RamFile, ram_file
+from ios_backup_api.adapters.vault.reading import read_fully
+from ios_backup_api.domain.errors import CorruptBackupError
 
 MANIFEST_DB = "Manifest.db"
 _CHUNK_SIZE = 1 << 20

@@ -4,7 +4,7 @@ import plistlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.errors import CorruptBackupError
+from ios_backup_api.domain.errors import CorruptBackupError
 
 MANIFEST_PLIST = "Manifest.plist"
 _MAX_BYTES = 64 * 1024 * 1024

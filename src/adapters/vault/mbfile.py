@@ -4,7 +4,7 @@ import plistlib
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from adapters.vault.mbfile_fast import read_fields
+from ios_backup_api.adapters.vault.mbfile_fast import read_fields
 
 MAX_RECORD_BYTES = 100 * 1024  # iphone_backup_decrypt's limit too; real records are under 2 KB
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from adapters.vault.cbc import BLOCK_SIZE, ZERO_IV, decryptor, plaintext_length
-from adapters.vault.ended import session_ended
-from adapters.vault.entries import FilesRow
-from adapters.vault.keybag import UnlockedKeybag
-from adapters.vault.mbfile import decode_file_record
-from adapters.vault.reading import read_fully
-from domain.errors import CorruptBackupError, EntryNotFoundError
-from domain.manifest import ByteRange
-from domain.ports.vault import FileContent
+from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, ZERO_IV, decryptor, plaintext_length
+from ios_backup_api.adapters.vault.ended import session_ended
+from ios_backup_api.adapters.vault.entries import FilesRow
+from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
+from ios_backup_api.adapters.vault.mbfile import decode_file_record
+from ios_backup_api.adapters.vault.reading import read_fully
+from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError
+from ios_backup_api.domain.manifest import ByteRange
+from ios_backup_api.domain.ports.vault import FileContent
 
 CHUNK_SIZE = 1 << 20  # a multiple of the AES block size
 READS_AHEAD = 1  # 2 and 3 were no faster here: the two cores are shared with the socket and the client

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adapters.vault.manifest_db import ManifestDatabase
+from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 
 ManifestVersion = tuple[str, str]
 """(backup id, fingerprint of its Manifest.db): a rewritten backup is a new version."""

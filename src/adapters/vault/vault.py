@@ -5,14 +5,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from adapters.vault.handle import IosOpenBackup
-from adapters.vault.keybag import UnlockedKeybag, unlock_with_key, unlock_with_passphrase
-from adapters.vault.manifest_db import load_manifest, manifest_fingerprint
-from adapters.vault.manifest_file import ManifestBytes, discard, read_manifest_file
-from adapters.vault.manifest_plist import BackupProtection, read_protection
-from adapters.vault.sharing import SharedManifests
-from adapters.vault.threads import BoundedThreads
-from domain.errors import BackupNotFoundError, CorruptBackupError, WrongPassphraseError
+from ios_backup_api.adapters.vault.handle import IosOpenBackup
+from ios_backup_api.adapters.vault.keybag import UnlockedKeybag, unlock_with_key, unlock_with_passphrase
+from ios_backup_api.adapters.vault.manifest_db import load_manifest, manifest_fingerprint
+from ios_backup_api.adapters.vault.manifest_file import ManifestBytes, discard, read_manifest_file
+from ios_backup_api.adapters.vault.manifest_plist import BackupProtection, read_protection
+from ios_backup_api.adapters.vault.sharing import SharedManifests
+from ios_backup_api.adapters.vault.threads import BoundedThreads
+from ios_backup_api.domain.errors import BackupNotFoundError, CorruptBackupError, WrongPassphraseError
 
 ReadAhead = asyncio.Future[ManifestBytes] | None
 

@@ -1,7 +1,7 @@
 from collections.abc import Collection
 from typing import Protocol
 
-from domain.backups import CatalogedBackup
+from ios_backup_api.domain.backups import CatalogedBackup
 
 
 class BackupLibrary(Protocol):

@@ -1,7 +1,7 @@
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from domain.manifest import ByteRange, FilePage, FileQuery
+from ios_backup_api.domain.manifest import ByteRange, FilePage, FileQuery
 
 
 class FileContent(Protocol):

@@ -1,7 +1,7 @@
-from domain.errors import InvalidQueryError
-from domain.manifest import FilePage, FileQuery
-from domain.ports.vault import FileContent
-from domain.services.unlocking import Session
+from ios_backup_api.domain.errors import InvalidQueryError
+from ios_backup_api.domain.manifest import FilePage, FileQuery
+from ios_backup_api.domain.ports.vault import FileContent
+from ios_backup_api.domain.services.unlocking import Session
 
 
 class ManifestService:

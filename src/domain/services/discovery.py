@@ -1,8 +1,8 @@
-from domain.backups import BackupSummary
-from domain.errors import BackupNotFoundError
-from domain.ports.catalog import BackupCatalog
-from domain.ports.library import BackupLibrary
-from domain.ports.removal import BackupRemovalListener
+from ios_backup_api.domain.backups import BackupSummary
+from ios_backup_api.domain.errors import BackupNotFoundError
+from ios_backup_api.domain.ports.catalog import BackupCatalog
+from ios_backup_api.domain.ports.library import BackupLibrary
+from ios_backup_api.domain.ports.removal import BackupRemovalListener
 
 
 class BackupDiscovery:

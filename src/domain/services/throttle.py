@@ -1,8 +1,8 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.errors import TooManyAttemptsError
-from domain.ports.clock import Clock
+from ios_backup_api.domain.errors import TooManyAttemptsError
+from ios_backup_api.domain.ports.clock import Clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.errors import (
+from ios_backup_api.domain.errors import (
     BackupNotFoundError,
     BackupUnreadableError,
     ForeignSessionError,
@@ -11,11 +11,11 @@ from domain.errors import (
     TooManyAttemptsError,
     WrongPassphraseError,
 )
-from domain.ports.catalog import BackupCatalog
-from domain.ports.clock import Clock, TokenSource
-from domain.ports.sessions import KeySealer, SessionRecord, SessionStore
-from domain.ports.vault import BackupVault, OpenBackup
-from domain.services.throttle import FailedUnlockThrottle
+from ios_backup_api.domain.ports.catalog import BackupCatalog
+from ios_backup_api.domain.ports.clock import Clock, TokenSource
+from ios_backup_api.domain.ports.sessions import KeySealer, SessionRecord, SessionStore
+from ios_backup_api.domain.ports.vault import BackupVault, OpenBackup
+from ios_backup_api.domain.services.throttle import FailedUnlockThrottle
 
 MAX_PASSPHRASE_LENGTH = 1024
 _NO_SESSION = "A live X-Backup-Session from POST /backups/{id}/unlock is required."

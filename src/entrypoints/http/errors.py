@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request, Response
 
-from domain.errors import (
+from ios_backup_api.domain.errors import (
     BackupNotFoundError,
     BackupUnreadableError,
     CatalogUnavailableError,

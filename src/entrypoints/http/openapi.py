@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from entrypoints.http.schemas import ErrorOut
+from ios_backup_api.entrypoints.http.schemas import ErrorOut
 
 _MEANINGS = {
     400: "Malformed parameters or body, or a wrong passphrase",

@@ -2,8 +2,8 @@
 
 import re
 
-from domain.errors import RangeNotSatisfiableError
-from domain.manifest import ByteRange
+from ios_backup_api.domain.errors import RangeNotSatisfiableError
+from ios_backup_api.domain.manifest import ByteRange
 
 _ONE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 # Numbers of more digits are past any file's length: read as this, never parsed (int() refuses 4,300 digits).

@@ -5,8 +5,8 @@ from typing import Literal
 
 import msgspec
 
-from domain.backups import BackupSummary
-from domain.manifest import FilePage, ManifestEntry
+from ios_backup_api.domain.backups import BackupSummary
+from ios_backup_api.domain.manifest import FilePage, ManifestEntry
 
 
 class BackupSummaryOut(msgspec.Struct, frozen=True):

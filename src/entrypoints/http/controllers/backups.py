@@ -1,9 +1,9 @@
 from dishka import FromDishka
 from litestar import Controller, get, post
 
-from domain.services.discovery import BackupDiscovery
-from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import BackupListOut
+from ios_backup_api.domain.services.discovery import BackupDiscovery
+from ios_backup_api.entrypoints.http.openapi import errors
+from ios_backup_api.entrypoints.http.schemas import BackupListOut
 
 
 class BackupsController(Controller):

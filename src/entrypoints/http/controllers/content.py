@@ -5,13 +5,13 @@ from litestar import Controller, get
 from litestar.params import HeaderParameter
 from litestar.response import Stream
 
-from domain.manifest import ByteRange
-from domain.services.browsing import ManifestService
-from domain.services.unlocking import UnlockService
-from entrypoints.http.controllers.sessions import SessionHeader
-from entrypoints.http.disposition import content_disposition, content_type
-from entrypoints.http.openapi import BackupId, FileId, any_content, errors
-from entrypoints.http.ranges import requested_range
+from ios_backup_api.domain.manifest import ByteRange
+from ios_backup_api.domain.services.browsing import ManifestService
+from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
+from ios_backup_api.entrypoints.http.disposition import content_disposition, content_type
+from ios_backup_api.entrypoints.http.openapi import BackupId, FileId, any_content, errors
+from ios_backup_api.entrypoints.http.ranges import requested_range
 
 
 class ContentController(Controller):

@@ -2,9 +2,9 @@ from dishka import FromDishka
 from litestar import Controller, Response, get
 from litestar.openapi import ResponseSpec
 
-from domain.errors import CatalogUnavailableError
-from domain.ports.catalog import BackupCatalog
-from entrypoints.http.schemas import HealthOut, ReadinessOut
+from ios_backup_api.domain.errors import CatalogUnavailableError
+from ios_backup_api.domain.ports.catalog import BackupCatalog
+from ios_backup_api.entrypoints.http.schemas import HealthOut, ReadinessOut
 
 
 class HealthController(Controller):

@@ -4,12 +4,12 @@ from dishka import FromDishka
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
-from domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntryKind, FileQuery
-from domain.services.browsing import ManifestService
-from domain.services.unlocking import UnlockService
-from entrypoints.http.controllers.sessions import SessionHeader
-from entrypoints.http.openapi import BackupId, errors
-from entrypoints.http.schemas import DomainListOut, FilePageOut
+from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntryKind, FileQuery
+from ios_backup_api.domain.services.browsing import ManifestService
+from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
+from ios_backup_api.entrypoints.http.openapi import BackupId, errors
+from ios_backup_api.entrypoints.http.schemas import DomainListOut, FilePageOut
 
 
 class ManifestController(Controller):

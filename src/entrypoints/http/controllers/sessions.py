@@ -4,10 +4,10 @@ from dishka import FromDishka
 from litestar import Controller, post
 from litestar.params import Body, HeaderParameter
 
-from domain.services.unlocking import UnlockService
-from entrypoints.http.openapi import BackupId, errors
-from entrypoints.http.schemas import UnlockIn, UnlockOut
-from entrypoints.http.sessions import BACKUP_SESSION_HEADER
+from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.entrypoints.http.openapi import BackupId, errors
+from ios_backup_api.entrypoints.http.schemas import UnlockIn, UnlockOut
+from ios_backup_api.entrypoints.http.sessions import BACKUP_SESSION_HEADER
 
 SessionHeader = Annotated[str | None, HeaderParameter(name=BACKUP_SESSION_HEADER, required=False)]
 

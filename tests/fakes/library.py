@@ -1,7 +1,7 @@
 from collections.abc import Collection
 from dataclasses import replace
 
-from domain.backups import BackupSummary, CatalogedBackup
+from ios_backup_api.domain.backups import BackupSummary, CatalogedBackup
 
 
 class InMemoryBackupLibrary:

@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Dialect, LargeBinary, MetaData, Table, Text
 from sqlalchemy.types import TypeDecorator
 
-from adapters.catalog.utc import as_utc
+from ios_backup_api.adapters.sql.utc import as_utc
 
 
 class UtcDateTime(TypeDecorator[datetime]):

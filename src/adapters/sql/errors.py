@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from domain.errors import CatalogUnavailableError
+from ios_backup_api.domain.errors import CatalogUnavailableError
 
 _REASON_LIMIT = 200
 

@@ -8,10 +8,15 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
-from adapters.vault.ended import session_ended
-from adapters.vault.payload import CHUNK_SIZE, check_range
-from domain.errors import BackupNotFoundError, EntryNotFoundError, InvalidQueryError, WrongPassphraseError
-from domain.manifest import ByteRange, EntryKind, FilePage, FileQuery, ManifestEntry
+from ios_backup_api.adapters.vault.ended import session_ended
+from ios_backup_api.adapters.vault.payload import CHUNK_SIZE, check_range
+from ios_backup_api.domain.errors import (
+    BackupNotFoundError,
+    EntryNotFoundError,
+    InvalidQueryError,
+    WrongPassphraseError,
+)
+from ios_backup_api.domain.manifest import ByteRange, EntryKind, FilePage, FileQuery, ManifestEntry
 
 _MAX_LIKE_PATTERN_BYTES = 50_000  # SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH
 

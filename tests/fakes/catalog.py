@@ -1,9 +1,9 @@
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 
-from adapters.catalog.utc import as_utc
-from domain.backups import BackupSummary, CatalogedBackup, newest_first
-from domain.errors import CatalogUnavailableError
+from ios_backup_api.adapters.sql.utc import as_utc
+from ios_backup_api.domain.backups import BackupSummary, CatalogedBackup, newest_first
+from ios_backup_api.domain.errors import CatalogUnavailableError
 
 
 class InMemoryBackupCatalog:

@@ -1,13 +1,13 @@
-"""Alembic's entry point, run by `adapters.catalog.migrate.upgrade_schema` on a connection it hands over."""
+"""Alembic's entry point, run by `adapters.sql.migrate.upgrade_schema` on a connection it hands over."""
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from adapters.catalog.tables import metadata
+from ios_backup_api.adapters.sql.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
-    raise RuntimeError("Run the catalog migrations through adapters.catalog.migrate.upgrade_schema.")
+    raise RuntimeError("Run the catalog migrations through adapters.sql.migrate.upgrade_schema.")
 
 context.configure(
     connection=connection,

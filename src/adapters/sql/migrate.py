@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.catalog.engine import create_catalog_engine, for_writing
-from adapters.catalog.errors import unavailable_on_failure
+from ios_backup_api.adapters.sql.engine import create_catalog_engine, for_writing
+from ios_backup_api.adapters.sql.errors import unavailable_on_failure
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: instances starting together take turns on PostgreSQL's advisory lock.

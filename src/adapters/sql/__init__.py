@@ -1,0 +1,1 @@
+"""The SQL plumbing the catalog and the session store share: engines, driver errors, tables, migrations."""
