@@ -19,10 +19,6 @@ class CatalogUnavailableError(DomainError):
     """The catalog database can't be reached right now."""
 
 
-class InvalidBackupFolderError(DomainError):
-    """A backup folder's files are missing or malformed; the message is one sentence for the user."""
-
-
 class WrongPassphraseError(DomainError):
     """The passphrase does not unlock the backup's keybag (or none was given for an encrypted backup)."""
 
@@ -42,12 +38,6 @@ class EntryNotFoundError(DomainError):
 
 class InvalidQueryError(DomainError):
     """A query parameter is out of range or malformed."""
-
-
-class RangeNotSatisfiableError(DomainError):
-    def __init__(self, length: int) -> None:
-        super().__init__(f"The requested range is not satisfiable; the file has {length} bytes.")
-        self.length = length
 
 
 class TooManyAttemptsError(DomainError):

@@ -1,11 +1,16 @@
 """The manifest of an unlocked backup: its entries, and how clients query them."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from ios_backup_api.domain.errors import InvalidQueryError
+
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
+FILE_ID_PATTERN = "^[0-9a-f]{40}$"
+_FILE_ID = re.compile(FILE_ID_PATTERN)
 
 
 class EntryKind(StrEnum):
@@ -43,9 +48,21 @@ class FileQuery:
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            raise ValueError(f"limit must be from 1 to {MAX_PAGE_SIZE}")
+            raise InvalidQueryError(f"limit must be from 1 to {MAX_PAGE_SIZE}.")
         if self.offset < 0:
-            raise ValueError("offset must not be negative")
+            raise InvalidQueryError("offset must not be negative.")
+
+
+@dataclass(frozen=True, slots=True)
+class FileId:
+    """A manifest entry's id: SHA-1 of `domain-relativePath`, 40 lowercase hex characters. Checked here
+    and nowhere else: whatever holds a `FileId` may build a payload's path from it."""
+
+    hex: str
+
+    def __post_init__(self) -> None:
+        if _FILE_ID.fullmatch(self.hex) is None:
+            raise InvalidQueryError("file_id must be 40 lowercase hexadecimal characters.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import secrets
 import sys
 from typing import Any
 
-from dishka import Provider, make_async_container
+from dishka import STRICT_VALIDATION, Provider, make_async_container
 from dishka.integrations.litestar import DishkaRouter, setup_dishka
 from litestar import Litestar
 from litestar.logging.config import LoggingConfig
@@ -15,18 +15,19 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ios_backup_api.domain.errors import DomainError
-from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.auth import API_TOKEN_HEADER, api_token_guard
 from ios_backup_api.entrypoints.http.controllers.backups import BackupsController
 from ios_backup_api.entrypoints.http.controllers.content import ContentController
 from ios_backup_api.entrypoints.http.controllers.health import HealthController
 from ios_backup_api.entrypoints.http.controllers.manifest import ManifestController
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionsController
-from ios_backup_api.entrypoints.http.errors import STATUS_OF, domain_error_handler
-from ios_backup_api.entrypoints.http.requests import BoundedJsonRequest
+from ios_backup_api.entrypoints.http.errors import STATUS_OF, domain_error_handler, range_error_handler
+from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
+from ios_backup_api.entrypoints.http.requests import JsonErrorsAre400Request
 from ios_backup_api.entrypoints.ioc import default_providers
 from ios_backup_api.entrypoints.settings import Settings
-from ios_backup_api.entrypoints.startup import DatabaseWait, first_scan
+from ios_backup_api.entrypoints.startup import DatabaseWait, start
 
 logger = logging.getLogger("ios_backup_api")
 _SWEEP_INTERVAL_SECONDS = 30
@@ -43,24 +44,29 @@ def create_app(
     api_token = settings.security.api_token or _generated_token()
     database_wait = database_wait or DatabaseWait(total_seconds=settings.database.start_timeout_seconds)
     container = make_async_container(
-        *default_providers(), *override_providers, context={Settings: settings}, skip_validation=True
+        *default_providers(),
+        *override_providers,
+        context={Settings: settings},
+        validation_settings=STRICT_VALIDATION,
     )
 
     started: list[bool] = []
 
     async def scan_once() -> None:
-        backups = await first_scan(container, database_wait, settings.database.url)
+        backups = await start(
+            container, database_wait, settings.database.url, settings.database.migrate_on_start
+        )
         started.append(True)
         logger.info("Found %d backup(s) under %s", len(backups), settings.backup_paths.base_path)
 
     sweeper: list[asyncio.Task[None]] = []
 
     async def sweep_expired_sessions() -> None:
-        unlocking = await container.get(UnlockService)
+        sessions = await container.get(SessionLifecycle)
         while True:
             await asyncio.sleep(_SWEEP_INTERVAL_SECONDS)
             try:
-                await unlocking.end_expired()
+                await sessions.end_expired()
             except DomainError as error:  # e.g. the session database is away: try again next round
                 logger.warning("Could not end expired sessions: %s", error)
             except Exception:  # the sweeper must outlive any one failure
@@ -73,8 +79,8 @@ def create_app(
         for task in sweeper:
             task.cancel()
         if started:  # a start that failed built no service, and its database may still be away
-            unlocking = await container.get(UnlockService)
-            await unlocking.end_all()
+            sessions = await container.get(SessionLifecycle)
+            await sessions.end_all()
         await container.close()
 
     public = DishkaRouter(path="/", route_handlers=[HealthController])
@@ -88,16 +94,32 @@ def create_app(
         route_handlers=[public, protected],
         on_startup=[scan_once, start_sweeper],
         on_shutdown=[close_container],
-        exception_handlers={DomainError: domain_error_handler},
+        exception_handlers={
+            DomainError: domain_error_handler,
+            RangeNotSatisfiableError: range_error_handler,
+        },
         openapi_config=_openapi(),
         request_max_body_size=_MAX_REQUEST_BODY_BYTES,
-        request_class=BoundedJsonRequest,
+        request_class=JsonErrorsAre400Request,
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
             log_exceptions="always",
             # Litestar matches the exact exception type or a `status_code` attribute, which the domain's
             # errors lack: the mapped ones are named, so answers like a 404 are not logged as crashes.
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 416, 429, 503, *STATUS_OF},
+            disable_stack_trace={
+                400,
+                401,
+                403,
+                404,
+                405,
+                409,
+                413,
+                416,
+                429,
+                503,
+                *STATUS_OF,
+                RangeNotSatisfiableError,
+            },
         ),
         debug=False,
     )

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ios_backup_api.entrypoints.manifest_memory import ram_files_for
 from ios_backup_api.entrypoints.settings import Settings, SettingsError, load_settings
 
 
@@ -14,6 +15,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        ram_files_for(
+            settings.manifest
+        )  # a RAM folder that is not in RAM stops here, not at the first unlock
     except SettingsError as error:
         print(f"ios-backup-api: bad configuration: {error}", file=sys.stderr)
         return 2

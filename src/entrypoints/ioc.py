@@ -1,4 +1,4 @@
-"""The composition root: dishka providers, one per layer."""
+"""The composition root: dishka providers, one per concern. Creating an object connects to nothing."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -6,24 +6,33 @@ from datetime import timedelta
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
 from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.adapters.sessions.attempts_memory import InMemoryFailedAttemptLog
 from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
 from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
+from ios_backup_api.adapters.sessions.sqla_attempts import SqlaFailedAttemptLog
 from ios_backup_api.adapters.sessions.sqla_store import SqlaSessionStore
 from ios_backup_api.adapters.sql.engine import create_catalog_engine
-from ios_backup_api.adapters.sql.migrate import upgrade_schema
-from ios_backup_api.adapters.system.clock import SecretsTokenSource, SystemClock
+from ios_backup_api.adapters.system.clock import SystemClock
+from ios_backup_api.adapters.system.tokens import SecretsTokenSource
+from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
 from ios_backup_api.adapters.vault.vault import IosBackupVault
+from ios_backup_api.domain.ports.attempts import FailedAttemptLog
 from ios_backup_api.domain.ports.catalog import BackupCatalog
-from ios_backup_api.domain.ports.clock import Clock, TokenSource
+from ios_backup_api.domain.ports.clock import Clock
 from ios_backup_api.domain.ports.library import BackupLibrary
 from ios_backup_api.domain.ports.sessions import KeySealer, SessionStore
+from ios_backup_api.domain.ports.tokens import TokenSource
 from ios_backup_api.domain.ports.vault import BackupVault
-from ios_backup_api.domain.services.browsing import ManifestService
 from ios_backup_api.domain.services.discovery import BackupDiscovery
-from ios_backup_api.domain.services.throttle import FailedUnlockThrottle
-from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.domain.services.open_handles import OpenHandles
+from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
+from ios_backup_api.domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
+from ios_backup_api.domain.services.unlock_gate import UnlockGate
+from ios_backup_api.domain.sessions import SessionLifetime
+from ios_backup_api.entrypoints.manifest_memory import ram_files_for
 from ios_backup_api.entrypoints.settings import Settings
 
 
@@ -31,15 +40,14 @@ class SettingsProvider(Provider):
     settings = from_context(provides=Settings, scope=Scope.APP)
 
 
-class CatalogProvider(Provider):
+class DatabaseProvider(Provider):
     scope = Scope.APP
 
     @provide
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        """Connects on first use only; the schema is brought up to date by the start-up (see startup.py)."""
         engine = create_catalog_engine(settings.database.url)
         try:
-            if settings.database.migrate_on_start:
-                await upgrade_schema(engine)
             yield engine
         finally:
             await engine.dispose()
@@ -48,75 +56,83 @@ class CatalogProvider(Provider):
     def catalog(self, engine: AsyncEngine) -> BackupCatalog:
         return SqlaBackupCatalog(engine)
 
-
-class LibraryProvider(Provider):
-    scope = Scope.APP
-
-    @provide
-    def library(self, settings: Settings) -> FolderBackupLibrary:
-        return FolderBackupLibrary(settings.backup_paths.base_path)
-
-    @provide
-    def backup_library(self, library: FolderBackupLibrary) -> BackupLibrary:
-        return library
-
-
-class VaultProvider(Provider):
-    scope = Scope.APP
-
-    @provide
-    def vault(self, library: FolderBackupLibrary) -> BackupVault:
-        return IosBackupVault(library.folder_of)
-
-    sealer = provide(HkdfAesGcmKeySealer, provides=KeySealer)
-    clock = provide(SystemClock, provides=Clock)
-    tokens = provide(SecretsTokenSource, provides=TokenSource)
-
-
-class SessionStoreProvider(Provider):
-    scope = Scope.APP
-
     @provide
     def sessions(self, settings: Settings, engine: AsyncEngine) -> SessionStore:
         if settings.sessions.store == "database":
             return SqlaSessionStore(engine)
         return InMemorySessionStore()
 
+    @provide
+    def failed_attempts(self, settings: Settings, engine: AsyncEngine) -> FailedAttemptLog:
+        # Counted where the sessions are: shared by the instances that share them, and kept across restarts.
+        if settings.sessions.store == "database":
+            return SqlaFailedAttemptLog(engine)
+        return InMemoryFailedAttemptLog()
+
+
+class BackupFolderProvider(Provider):
+    scope = Scope.APP
+
+    @provide
+    def folders(self, settings: Settings) -> BackupFolders:
+        return BackupFolders(settings.backup_paths.base_path)
+
+    @provide
+    def library(self, folders: BackupFolders) -> BackupLibrary:
+        return FolderBackupLibrary(folders)
+
+    @provide
+    def vault(self, folders: BackupFolders, settings: Settings) -> BackupVault:
+        manifest = settings.manifest
+        loader = ManifestLoader(ram_files_for(manifest), manifest.parallel_decrypt_from_mib << 20)
+        return IosBackupVault(folders, loader)
+
+
+class SystemProvider(Provider):
+    scope = Scope.APP
+
+    sealer = provide(HkdfAesGcmKeySealer, provides=KeySealer)
+    clock = provide(SystemClock, provides=Clock)
+    tokens = provide(SecretsTokenSource, provides=TokenSource)
+
 
 class DomainProvider(Provider):
     scope = Scope.APP
 
     @provide
-    def unlocking(
-        self,
-        catalog: BackupCatalog,
-        vault: BackupVault,
-        sessions: SessionStore,
-        sealer: KeySealer,
-        clock: Clock,
-        tokens: TokenSource,
-        settings: Settings,
-    ) -> UnlockService:
-        ttl = timedelta(seconds=settings.sessions.ttl_seconds)
-        return UnlockService(
-            catalog, vault, sessions, sealer, clock, tokens, ttl, FailedUnlockThrottle(clock)
+    def throttle(self, clock: Clock, log: FailedAttemptLog, settings: Settings) -> FailedUnlockThrottle:
+        unlock = settings.unlock
+        policy = ThrottlePolicy(
+            free_attempts=unlock.free_attempts,
+            first_delay=timedelta(seconds=unlock.first_delay_seconds),
+            max_delay=timedelta(seconds=unlock.max_delay_seconds),
         )
+        return FailedUnlockThrottle(clock, log, policy)
+
+    @provide
+    def gate(self, vault: BackupVault, throttle: FailedUnlockThrottle, settings: Settings) -> UnlockGate:
+        return UnlockGate(vault, throttle, settings.unlock.max_concurrent_derivations)
+
+    handles = provide(OpenHandles)
+
+    @provide
+    def lifetime(self, clock: Clock, settings: Settings) -> SessionLifetime:
+        return SessionLifetime(clock, timedelta(seconds=settings.sessions.ttl_seconds))
+
+    lifecycle = provide(SessionLifecycle)
 
     @provide
     def discovery(
-        self, catalog: BackupCatalog, library: BackupLibrary, unlocking: UnlockService
+        self, catalog: BackupCatalog, library: BackupLibrary, sessions: SessionLifecycle
     ) -> BackupDiscovery:
-        return BackupDiscovery(catalog, library, removal_listeners=(unlocking,))
-
-    manifest = provide(ManifestService)
+        return BackupDiscovery(catalog, library, removal_listeners=(sessions,))
 
 
 def default_providers() -> tuple[Provider, ...]:
     return (
         SettingsProvider(),
-        CatalogProvider(),
-        LibraryProvider(),
-        VaultProvider(),
-        SessionStoreProvider(),
+        DatabaseProvider(),
+        BackupFolderProvider(),
+        SystemProvider(),
         DomainProvider(),
     )

@@ -1,5 +1,6 @@
 """`ios-backup-api scan`: the backups under the base path as a table, without starting a server."""
 
+from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
 from ios_backup_api.domain.backups import BackupSummary, newest_first
 from ios_backup_api.entrypoints.settings import Settings
@@ -8,7 +9,7 @@ _COLUMNS = ("id", "device", "ios", "encrypted", "last backup (UTC)", "size", "st
 
 
 async def print_scan(settings: Settings) -> None:
-    library = FolderBackupLibrary(settings.backup_paths.base_path)
+    library = FolderBackupLibrary(BackupFolders(settings.backup_paths.base_path))
     backups = await library.read(list(await library.fingerprints()))
     summaries = newest_first([backup.summary for backup in backups])
     print(f"{len(summaries)} backup(s) under {settings.backup_paths.base_path.resolve()}")

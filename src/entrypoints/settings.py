@@ -42,12 +42,34 @@ class SessionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """`database` keeps sessions in the catalog database, so that several instances share them."""
 
 
+class UnlockSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    max_concurrent_derivations: int = 4
+    """Passphrases run through key derivation (about a second of CPU each) at once; more are refused (429)."""
+    free_attempts: int = 5
+    """Wrong passphrases in a row a backup allows before each further attempt must wait."""
+    first_delay_seconds: float = 1.0
+    """The first wait, doubling with each further failure."""
+    max_delay_seconds: float = 60.0
+
+
+class ManifestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    memory: Literal["auto", "ram-file", "in-process"] = "auto"
+    """Where a decrypted Manifest.db is held: `ram-file` is a nameless file in `ram_folder` (a tmpfs), which
+    SQLite reads in place (one copy); `in-process` is SQLite's own memory (a second copy while it loads);
+    `auto` takes a RAM file where `ram_folder` is a tmpfs, and falls back when it has no room."""
+    ram_folder: Path = Path("/dev/shm")  # noqa: S108 - files there are made O_EXCL 0600 and unlinked at once
+    parallel_decrypt_from_mib: int = 16
+    """Manifests of this size or more are decrypted by two threads."""
+
+
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     security: SecuritySettings = msgspec.field(default_factory=SecuritySettings)
     backup_paths: BackupPathSettings = msgspec.field(default_factory=BackupPathSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     sessions: SessionSettings = msgspec.field(default_factory=SessionSettings)
+    unlock: UnlockSettings = msgspec.field(default_factory=UnlockSettings)
+    manifest: ManifestSettings = msgspec.field(default_factory=ManifestSettings)
 
     def __post_init__(self) -> None:
         _check(1 <= self.server.port <= 65535, "SERVER__PORT", "must be a port number from 1 to 65535")
@@ -64,6 +86,22 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             self.security.api_token is None or len(self.security.api_token) >= 16,
             "SECURITY__API_TOKEN",
             "must be at least 16 characters long",
+        )
+        _check(
+            1 <= self.unlock.max_concurrent_derivations <= 64,
+            "UNLOCK__MAX_CONCURRENT_DERIVATIONS",
+            "must be from 1 to 64",
+        )
+        _check(self.unlock.free_attempts >= 0, "UNLOCK__FREE_ATTEMPTS", "must not be negative")
+        _check(
+            0 < self.unlock.first_delay_seconds <= self.unlock.max_delay_seconds <= 86400,
+            "UNLOCK__FIRST_DELAY_SECONDS",
+            "must be positive and at most UNLOCK__MAX_DELAY_SECONDS (at most 86400)",
+        )
+        _check(
+            self.manifest.parallel_decrypt_from_mib >= 1,
+            "MANIFEST__PARALLEL_DECRYPT_FROM_MIB",
+            "must be a positive number of MiB",
         )
         _check(
             self.database.url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")),

@@ -1,4 +1,5 @@
-"""The first scan at start, which waits a bounded time for a catalog database that is not answering yet."""
+"""The start-up: the catalog's migrations (as configured) and the first scan, which wait a bounded time for a
+catalog database that is not answering yet."""
 
 import asyncio
 import logging
@@ -6,7 +7,9 @@ from dataclasses import dataclass
 
 from dishka import AsyncContainer
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ios_backup_api.adapters.sql.migrate import upgrade_schema
 from ios_backup_api.domain.backups import BackupSummary
 from ios_backup_api.domain.errors import CatalogUnavailableError
 from ios_backup_api.domain.services.discovery import BackupDiscovery
@@ -27,14 +30,17 @@ class DatabaseUnreachableError(RuntimeError):
     """The catalog database did not answer within the start's wait; the message is one line for the user."""
 
 
-async def first_scan(container: AsyncContainer, wait: DatabaseWait, database_url: str) -> list[BackupSummary]:
-    """Migrate (as configured) and scan once, retrying while the catalog database is unavailable."""
+async def start(
+    container: AsyncContainer, wait: DatabaseWait, database_url: str, migrate: bool
+) -> list[BackupSummary]:
+    """Migrate (when `migrate`) and scan once, retrying while the catalog database is unavailable."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait.total_seconds
     delay = wait.first_delay_seconds
     while True:
         try:
-            # Resolved again on each try: dishka keeps no engine whose migration failed.
+            if migrate:  # an explicit step: nothing migrates as a side effect of being created
+                await upgrade_schema(await container.get(AsyncEngine))
             discovery = await container.get(BackupDiscovery)
             return await discovery.refresh()
         except CatalogUnavailableError as error:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
 from ios_backup_api.domain.ports.library import BackupLibrary
@@ -44,7 +45,7 @@ def _folder_driver(tmp_path: Path) -> LibraryDriver:
         info.write_bytes(info.read_bytes().replace(b"Grace's iPad", b"changed"))
 
     return LibraryDriver(
-        FolderBackupLibrary(base),
+        FolderBackupLibrary(BackupFolders(base)),
         add=lambda name: shutil.copytree(template, base / name),
         change=change,
         remove=lambda name: shutil.rmtree(base / name),

@@ -1,5 +1,6 @@
 """One contract for the BackupVault port, run against the in-memory fake and the real vault on an encrypted
-and an unencrypted generated backup holding the same files."""
+and an unencrypted generated backup holding the same files, the real one in every way it can hold a
+manifest (a RAM file or SQLite's own copy) and decrypt it (one thread, or two above the threshold)."""
 
 import re
 import time
@@ -12,8 +13,6 @@ import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
-from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
-from ios_backup_api.adapters.vault.vault import IosBackupVault
 from ios_backup_api.domain.errors import (
     BackupNotFoundError,
     EntryNotFoundError,
@@ -21,15 +20,17 @@ from ios_backup_api.domain.errors import (
     SessionRequiredError,
     WrongPassphraseError,
 )
-from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileQuery, ManifestEntry
+from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery, ManifestEntry
 from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, regular_files
 from tests.support.vault_cases import (
+    LOADERS,
     MARKER,
     copy_without_payload,
     expected_listing,
     fake_vault,
     files_holding,
+    folder_vault,
     in_unencrypted_backup,
     marked_encrypted_spec,
     marked_plain_spec,
@@ -77,16 +78,13 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
     return Written(root, started_at, specs)
 
 
-def _folder_vault(root: Path) -> IosBackupVault:
-    return IosBackupVault(FolderBackupLibrary(root).folder_of)
-
-
-def _on_disk(written: Written, backup_id: str) -> Case:
+def _on_disk(written: Written, backup_id: str, loader: str) -> Case:
     def without_payload(file_id: str, into: Path) -> BackupVault:
         copy_without_payload(written.root / backup_id, into, file_id)
-        return _folder_vault(into)
+        return folder_vault(into, LOADERS[loader]())
 
-    return Case(_folder_vault(written.root), backup_id, written.specs[backup_id], without_payload)
+    vault = folder_vault(written.root, LOADERS[loader]())
+    return Case(vault, backup_id, written.specs[backup_id], without_payload)
 
 
 def _in_memory(spec: SyntheticBackup) -> Case:
@@ -98,11 +96,23 @@ def _in_memory(spec: SyntheticBackup) -> Case:
     )
 
 
-CASES: dict[str, Callable[[Written], Case]] = {
+def _cases(backup_id: str, name: str, loaders: list[str]) -> dict[str, Callable[[Written], Case]]:
+    return {
+        f"{name}-{loader}": lambda written, loader=loader: _on_disk(written, backup_id, loader)
+        for loader in loaders
+    }
+
+
+ENCRYPTED_CASES = {
     "memory": lambda written: _in_memory(written.specs[ENCRYPTED_ID]),
-    "encrypted": lambda written: _on_disk(written, ENCRYPTED_ID),
-    "unencrypted": lambda written: _on_disk(written, PLAIN_ID),
+    **_cases(ENCRYPTED_ID, "encrypted", list(LOADERS)),
 }
+UNENCRYPTED_CASES = {
+    "memory-unencrypted": lambda written: _in_memory(written.specs[PLAIN_ID]),
+    # Nothing to decrypt: the threshold of a two-thread decrypt does not apply.
+    **_cases(PLAIN_ID, "unencrypted", ["ram-file", "in-process"]),
+}
+CASES: dict[str, Callable[[Written], Case]] = {**ENCRYPTED_CASES, **UNENCRYPTED_CASES}
 
 
 @pytest.fixture(params=list(CASES))
@@ -110,20 +120,22 @@ def case(request: pytest.FixtureRequest, written: Written) -> Case:
     return CASES[request.param](written)
 
 
-@pytest.fixture(params=["memory", "encrypted"])
+@pytest.fixture(params=list(ENCRYPTED_CASES))
 def encrypted_case(request: pytest.FixtureRequest, written: Written) -> Case:
     return CASES[request.param](written)
 
 
-@pytest.fixture(params=["memory-unencrypted", "unencrypted"])
+@pytest.fixture(params=list(UNENCRYPTED_CASES))
 def unencrypted_case(request: pytest.FixtureRequest, written: Written) -> Case:
-    if request.param == "memory-unencrypted":
-        return _in_memory(written.specs[PLAIN_ID])
     return CASES[request.param](written)
 
 
 async def _read(content: FileContent, byte_range: ByteRange) -> bytes:
     return b"".join([chunk async for chunk in content.read(byte_range)])
+
+
+async def _whole(handle: OpenBackup, file: SyntheticFile) -> bytes:
+    return await _read(await handle.content(FileId(file.file_id)), ByteRange(0, file.size))
 
 
 async def _everything(handle: OpenBackup, page_size: int) -> list[ManifestEntry]:
@@ -179,7 +191,7 @@ async def test_the_key_of_an_open_unlocks_again_without_the_passphrase(case: Cas
     assert again.passphrase_key == key
     assert await _everything(again, 1000) == await _everything(first, 1000)
     sms = case.file("Library/SMS/sms.db")
-    assert await _read(await again.content(sms.file_id), ByteRange(0, sms.size)) == sms.read_bytes()
+    assert await _whole(again, sms) == sms.read_bytes()
 
 
 async def test_a_wrong_or_missing_key_is_refused(encrypted_case: Case) -> None:
@@ -318,7 +330,7 @@ async def test_domains_are_distinct_and_sorted_by_code_point(case: Case) -> None
 async def test_every_regular_file_reads_back_byte_for_byte(case: Case) -> None:
     handle = await case.open()
     for file in regular_files(case.spec):
-        content = await handle.content(file.file_id)
+        content = await handle.content(FileId(file.file_id))
         assert content.length == file.size, file.relative_path
         chunks = [chunk async for chunk in content.read(ByteRange(0, content.length))]
         assert b"".join(chunks) == file.read_bytes(), file.relative_path
@@ -339,7 +351,7 @@ async def test_any_byte_range_reads_exactly_those_bytes(case: Case) -> None:
     handle = await case.open()
     for file in regular_files(case.spec):
         data = file.read_bytes()
-        content = await handle.content(file.file_id)
+        content = await handle.content(FileId(file.file_id))
         for start, stop in _ranges(len(data)):
             assert await _read(content, ByteRange(start, stop)) == data[start:stop], (
                 file.relative_path,
@@ -350,14 +362,14 @@ async def test_any_byte_range_reads_exactly_those_bytes(case: Case) -> None:
 async def test_an_empty_range_yields_no_chunk(case: Case) -> None:
     handle = await case.open()
     for relative_path in ("Library/Sizes/empty.bin", "Library/Sizes/sixteen bytes.bin"):
-        content = await handle.content(case.file(relative_path).file_id)
+        content = await handle.content(FileId(case.file(relative_path).file_id))
         for at in (0, content.length):
             assert [chunk async for chunk in content.read(ByteRange(at, at))] == []
 
 
 async def test_a_range_outside_the_file_is_a_programming_error(case: Case) -> None:
     handle = await case.open()
-    content = await handle.content(case.file("Library/Sizes/seventeen bytes.bin").file_id)
+    content = await handle.content(FileId(case.file("Library/Sizes/seventeen bytes.bin").file_id))
     for start, stop in ((0, 18), (-1, 3), (5, 4), (18, 18)):
         with pytest.raises(ValueError, match="outside"):
             content.read(ByteRange(start, stop))
@@ -367,9 +379,9 @@ async def test_the_etag_names_one_file_and_stays_put(case: Case) -> None:
     handle = await case.open()
     etags = {}
     for file in regular_files(case.spec):
-        etag = (await handle.content(file.file_id)).etag
+        etag = (await handle.content(FileId(file.file_id))).etag
         assert re.fullmatch(r'"[^"]+"', etag)
-        assert etag == (await handle.content(file.file_id)).etag
+        assert etag == (await handle.content(FileId(file.file_id))).etag
         etags[file.file_id] = etag
     assert len(set(etags.values())) == len(etags)
 
@@ -379,9 +391,9 @@ async def test_what_is_not_a_regular_file_has_no_content(case: Case) -> None:
     listing = expected_listing(case.spec)
     directories = [entry.file_id for entry in listing if entry.kind is EntryKind.DIRECTORY]
     symlinks = [entry.file_id for entry in listing if entry.kind is EntryKind.SYMLINK]
-    for file_id in ("0" * 40, "f" * 40, "not an id", directories[0], directories[-1], *symlinks):
+    for file_id in ("0" * 40, "f" * 40, directories[0], directories[-1], *symlinks):
         with pytest.raises(EntryNotFoundError):
-            await handle.content(file_id)
+            await handle.content(FileId(file_id))
 
 
 async def test_a_file_whose_payload_is_missing_is_listed_but_has_no_content(
@@ -391,9 +403,9 @@ async def test_a_file_whose_payload_is_missing_is_listed_but_has_no_content(
     vault = case.without_payload(gone.file_id, tmp_path)
     handle = await vault.open(case.backup_id, case.passphrase)
     with pytest.raises(EntryNotFoundError):
-        await handle.content(gone.file_id)
+        await handle.content(FileId(gone.file_id))
     assert await _paths(handle, FileQuery(domain=HOME, path_like="%sms.db")) == [gone.relative_path]
-    assert await _read(await handle.content(kept.file_id), ByteRange(0, kept.size)) == kept.read_bytes()
+    assert await _whole(handle, kept) == kept.read_bytes()
 
 
 # Closing
@@ -403,7 +415,7 @@ async def test_closing_one_handle_leaves_the_others_working(case: Case) -> None:
     first, second = await case.open(), await case.open()
     await first.close()
     file = case.file("Library/Sizes/one page.bin")
-    assert await _read(await second.content(file.file_id), ByteRange(0, file.size)) == file.read_bytes()
+    assert await _whole(second, file) == file.read_bytes()
     assert (await second.files(FileQuery())).total == len(expected_listing(case.spec))
     await second.close()
     third = await case.open()
@@ -413,7 +425,7 @@ async def test_closing_one_handle_leaves_the_others_working(case: Case) -> None:
 async def test_a_closed_handle_forgets_its_key_and_refuses_every_call(case: Case) -> None:
     handle = await case.open()
     big = case.file("Media/DCIM/100APPLE/IMG_0002.HEIC")
-    content = await handle.content(big.file_id)
+    content = await handle.content(FileId(big.file_id))
     reading = content.read(ByteRange(0, content.length))
     assert len(await anext(reading)) > 0
     await handle.close()
@@ -424,7 +436,7 @@ async def test_a_closed_handle_forgets_its_key_and_refuses_every_call(case: Case
     with pytest.raises(SessionRequiredError):
         await handle.domains()
     with pytest.raises(SessionRequiredError):
-        await handle.content(big.file_id)
+        await handle.content(FileId(big.file_id))
     with pytest.raises(SessionRequiredError):
         await anext(reading)
 
@@ -437,7 +449,7 @@ async def test_no_decrypted_byte_is_written_to_disk(case: Case, written: Written
     await _everything(handle, 1000)
     await handle.domains()
     for file in regular_files(case.spec):
-        content = await handle.content(file.file_id)
+        content = await handle.content(FileId(file.file_id))
         assert len(await _read(content, ByteRange(0, content.length))) == file.size
     await handle.close()
     roots = [temporary_root()]

@@ -5,8 +5,10 @@ from datetime import UTC
 
 import pytest
 
-from ios_backup_api.adapters.system.clock import SecretsTokenSource, SystemClock
-from ios_backup_api.domain.ports.clock import Clock, TokenSource
+from ios_backup_api.adapters.system.clock import SystemClock
+from ios_backup_api.adapters.system.tokens import SecretsTokenSource
+from ios_backup_api.domain.ports.clock import Clock
+from ios_backup_api.domain.ports.tokens import TokenSource
 from tests.support.clock import CountingTokenSource, FakeClock
 
 

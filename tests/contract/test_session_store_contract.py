@@ -65,6 +65,20 @@ async def test_touch_moves_the_expiry_and_ignores_unknown_hashes(store: SessionS
     assert found.expires_at == later
 
 
+async def test_touch_never_moves_an_expiry_backwards(store: SessionStore) -> None:
+    """Two instances renewing one session at once may write in either order: the later expiry stays."""
+    await store.add(_record("h1", expires_in=600))
+    await store.touch("h1", NOW + timedelta(seconds=300))
+    found = await store.get("h1")
+    assert found is not None
+    assert found.expires_at == NOW + timedelta(seconds=600)
+    await store.touch("h1", NOW + timedelta(seconds=900))
+    await store.touch("h1", NOW + timedelta(seconds=899, microseconds=999_999))
+    found = await store.get("h1")
+    assert found is not None
+    assert found.expires_at == NOW + timedelta(seconds=900)
+
+
 async def test_pop_where_takes_the_sessions_of_backups_and_the_expired(store: SessionStore) -> None:
     await store.add(_record("a", "b1", expires_in=60))
     await store.add(_record("b", "b2", expires_in=60))

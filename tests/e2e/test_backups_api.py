@@ -1,3 +1,4 @@
+import plistlib
 import shutil
 from pathlib import Path
 
@@ -95,3 +96,26 @@ async def test_a_broken_folder_is_unreadable_with_its_reason_and_the_others_stay
     unlock = await client.post("/backups/broken/unlock", json={})
     assert unlock.status_code == 409
     assert "Manifest.plist is not a valid property list." in unlock.json()["detail"]
+
+
+async def test_a_manifest_plist_without_is_encrypted_is_listed_as_it_unlocks(
+    client: Client, base_path: Path, samples: dict[str, SyntheticBackup]
+) -> None:
+    """One reading of Manifest.plist for the listing and the unlock: without the flag, its ManifestKey
+    (which only encrypted backups have) tells an encrypted backup from a plain one, for both."""
+    for backup_id in (ENCRYPTED_ID, PLAIN_ID):
+        path = base_path / backup_id / "Manifest.plist"
+        manifest = plistlib.loads(path.read_bytes())
+        del manifest["IsEncrypted"]
+        path.write_bytes(plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY))
+    listed = {b["id"]: b for b in (await client.post("/backups/refresh")).json()["backups"]}
+    for backup_id, spec in samples.items():
+        assert (listed[backup_id]["status"], listed[backup_id]["is_encrypted"]) == (
+            "ready",
+            spec.passphrase is not None,
+        )
+        unlocked = await client.post(f"/backups/{backup_id}/unlock", json={"password": spec.passphrase})
+        assert unlocked.status_code == 200, unlocked.text
+        session = {"X-Backup-Session": unlocked.json()["session_token"]}
+        files = await client.get(f"/backups/{backup_id}/files", headers=session)
+        assert files.json()["total"] == len(list(spec.all_entries()))

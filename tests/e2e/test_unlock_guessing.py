@@ -52,7 +52,7 @@ class _FakeClockProvider(Provider):
         super().__init__(scope=Scope.APP)
         self._clock = clock
 
-    @provide
+    @provide(override=True)
     def clock(self) -> Clock:
         return self._clock
 

@@ -16,7 +16,7 @@ from ios_backup_api.domain.errors import (
     InvalidQueryError,
     WrongPassphraseError,
 )
-from ios_backup_api.domain.manifest import ByteRange, EntryKind, FilePage, FileQuery, ManifestEntry
+from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FilePage, FileQuery, ManifestEntry
 
 _MAX_LIKE_PATTERN_BYTES = 50_000  # SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH
 
@@ -112,13 +112,13 @@ class InMemoryOpenBackup:
     async def domains(self) -> list[str]:
         return list(self._open_backup().domains)
 
-    async def content(self, file_id: str) -> "InMemoryFileContent":
+    async def content(self, file_id: FileId) -> "InMemoryFileContent":
         backup = self._open_backup()
-        entry = next((entry for entry in backup.entries if entry.file_id == file_id), None)
-        data = backup.contents.get(file_id)
+        entry = next((entry for entry in backup.entries if entry.file_id == file_id.hex), None)
+        data = backup.contents.get(file_id.hex)
         if entry is None or entry.kind is not EntryKind.FILE or data is None:
-            raise EntryNotFoundError(f"No regular file with content has the id {file_id!r}.")
-        digest = hashlib.sha256(f"{backup.backup_id}:{backup.version}:{file_id}".encode()).hexdigest()
+            raise EntryNotFoundError(f"No regular file with content has the id {file_id.hex}.")
+        digest = hashlib.sha256(f"{backup.backup_id}:{backup.version}:{file_id.hex}".encode()).hexdigest()
         return InMemoryFileContent(entry.relative_path, data, f'"{digest[:32]}"', self)
 
     async def close(self) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
 from ios_backup_api.domain.backups import BackupStatus
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, write_samples
@@ -31,7 +32,7 @@ def _broken_copy(base: Path, name: str) -> Path:
 
 
 async def _summaries(base: Path) -> dict[str, object]:
-    library = FolderBackupLibrary(base)
+    library = FolderBackupLibrary(BackupFolders(base))
     return {
         backup.summary.id: backup.summary for backup in await library.read(list(await library.fingerprints()))
     }
@@ -90,7 +91,7 @@ async def test_folders_that_do_not_look_like_backups_are_ignored(base: Path) -> 
     (base / "notes" / "todo.txt").write_text("x")
     (base / "loose-file.txt").write_text("x")
     (base / ".hidden").mkdir()
-    assert set(await FolderBackupLibrary(base).fingerprints()) == {ENCRYPTED_ID, PLAIN_ID}
+    assert set(await FolderBackupLibrary(BackupFolders(base)).fingerprints()) == {ENCRYPTED_ID, PLAIN_ID}
 
 
 async def test_a_symlink_leading_outside_the_base_path_is_not_followed(base: Path, tmp_path: Path) -> None:
@@ -98,15 +99,17 @@ async def test_a_symlink_leading_outside_the_base_path_is_not_followed(base: Pat
     shutil.copytree(base / PLAIN_ID, outside)
     os.symlink(outside, base / "escape")
     os.symlink(base / PLAIN_ID, base / "alias")
-    library = FolderBackupLibrary(base)
+    library = FolderBackupLibrary(BackupFolders(base))
     assert set(await library.fingerprints()) == {ENCRYPTED_ID, PLAIN_ID, "alias"}
-    assert library.folder_of("escape") is None
-    assert library.folder_of("../outside") is None
-    assert library.folder_of("..") is None
+    folders = BackupFolders(base)
+    assert folders.folder("escape") is None
+    assert folders.folder("../outside") is None
+    assert folders.folder("..") is None
+    assert folders.folder("alias") == base / "alias"
 
 
 async def test_the_fingerprint_is_stable_until_the_backup_changes(base: Path) -> None:
-    library = FolderBackupLibrary(base)
+    library = FolderBackupLibrary(BackupFolders(base))
     first = await library.fingerprints()
     assert await library.fingerprints() == first
     info = base / PLAIN_ID / "Info.plist"
@@ -123,4 +126,4 @@ async def test_the_size_is_the_bytes_on_disk(base: Path) -> None:
 
 
 async def test_a_missing_base_path_has_no_backups(tmp_path: Path) -> None:
-    assert await FolderBackupLibrary(tmp_path / "absent").fingerprints() == {}
+    assert await FolderBackupLibrary(BackupFolders(tmp_path / "absent")).fingerprints() == {}

@@ -13,7 +13,8 @@ from iphone_backup_decrypt import EncryptedBackup
 from sqlalchemy import text
 
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files, write_samples
-from tests.support.server import RunningServer, running_server
+from tests.support.cluster import Cluster
+from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.postgres
 TOKEN = "scale-out-api-token-0123456789"
@@ -33,32 +34,10 @@ def base(samples_root: tuple[Path, dict], tmp_path: Path) -> Path:  # type: igno
     return base
 
 
-class Cluster:
-    def __init__(self, base: Path, database_url: str, tmp_path: Path, stack: ExitStack) -> None:
-        self.base, self.database_url, self.tmp_path, self.stack = base, database_url, tmp_path, stack
-        self.started = 0
-
-    def env(self) -> dict[str, str]:
-        home = self.tmp_path / "home"
-        home.mkdir(exist_ok=True)
-        return {
-            "HOME": str(home),
-            "IOS_BACKUP_SECURITY__API_TOKEN": TOKEN,
-            "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(self.base),
-            "IOS_BACKUP_DATABASE__URL": self.database_url,
-            "IOS_BACKUP_SESSIONS__STORE": "database",
-        }
-
-    def start(self) -> RunningServer:
-        self.started += 1
-        log = self.tmp_path / f"instance-{self.started}.log"
-        return self.stack.enter_context(running_server(self.env(), self.tmp_path, log))
-
-
 @pytest.fixture
 def cluster(base: Path, fresh_postgres_url: str, tmp_path: Path) -> Iterator[Cluster]:
     with ExitStack() as stack:
-        yield Cluster(base, fresh_postgres_url, tmp_path, stack)
+        yield Cluster(base, fresh_postgres_url, tmp_path, stack, TOKEN)
 
 
 def _unlock(server: RunningServer, backup_id: str, password: str | None) -> str:
@@ -99,9 +78,7 @@ def test_unlock_on_one_instance_browse_download_and_lock_on_another(
 
 def test_a_session_survives_a_restart_of_the_instance_that_created_it(cluster: Cluster) -> None:
     with ExitStack() as first_run:
-        first = first_run.enter_context(
-            running_server(cluster.env(), cluster.tmp_path, cluster.tmp_path / "first.log")
-        )
+        first = cluster.start(first_run)
         token = _unlock(first, ENCRYPTED_ID, PASSPHRASE)
     restarted = cluster.start()
     response = httpx.get(f"{restarted.url}/backups/{ENCRYPTED_ID}/domains", headers=_session(token))

@@ -3,13 +3,11 @@ the event loop, a bounded number at once."""
 
 import asyncio
 import plistlib
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from ios_backup_api.adapters.vault.threads import BoundedThreads
 from ios_backup_api.domain.errors import CorruptBackupError
 from ios_backup_api.domain.manifest import FileQuery
 from tests.support.vault_cases import SMALL_ID, folder_vault, set_keybag_value, write_small
@@ -44,7 +42,6 @@ def _rewrite_manifest_plist(folder: Path, **changes: object) -> None:
         ({"BackupKeyBag": b"\x00garbage"}, "keybag"),
         ({"BackupKeyBag": b"TYPE\x00\x00\x00\x04\x00\x00\x00\x09"}, "keybag"),
         ({"BackupKeyBag": None}, "BackupKeyBag"),
-        ({"IsEncrypted": None}, "IsEncrypted"),
         ({"IsEncrypted": "yes"}, "IsEncrypted"),
         ({"ManifestKey": b"short"}, "ManifestKey"),
         ({"ManifestKey": b"\x04\x00\x00\x00" + bytes(40)}, "does not unwrap"),
@@ -105,34 +102,3 @@ async def test_key_derivation_does_not_block_the_event_loop(tmp_path: Path) -> N
     assert took > 2 * MAX_GAP, "the derivation must be slow enough for a blocked loop to show"
     assert max(gaps) < MAX_GAP
     assert (await handle.files(FileQuery())).total > 0
-
-
-async def test_bounded_threads_run_at_most_their_limit_at_once_even_for_cancelled_callers() -> None:
-    threads = BoundedThreads(2)
-    running, peak, lock = 0, 0, threading.Lock()
-    release = threading.Event()
-
-    def work() -> None:
-        nonlocal running, peak
-        with lock:
-            running += 1
-            peak = max(peak, running)
-        release.wait(5)
-        with lock:
-            running -= 1
-
-    calls = [asyncio.create_task(threads.run(work)) for _ in range(5)]
-    await asyncio.sleep(0.05)
-    calls[0].cancel()  # its thread goes on, and so must hold its slot
-    await asyncio.sleep(0.05)
-    assert (running, peak) == (2, 2)
-    release.set()
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    assert isinstance(results[0], asyncio.CancelledError)
-    assert results[1:] == [None] * 4
-    assert peak == 2
-
-
-def test_the_bound_must_allow_one_call() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
-        BoundedThreads(0)

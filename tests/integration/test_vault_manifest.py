@@ -14,10 +14,17 @@ import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
-from ios_backup_api.adapters.vault.handle import IosOpenBackup
+from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError
-from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileQuery
-from tests.support.vault_cases import SMALL_ID, expected_listing, folder_vault, write_small
+from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery
+from tests.support.vault_cases import (
+    SMALL_ID,
+    CountingLoader,
+    expected_listing,
+    folder_vault,
+    ram_files,
+    write_small,
+)
 
 
 @pytest.fixture(params=[True, False], ids=["encrypted", "unencrypted"])
@@ -29,57 +36,64 @@ async def test_the_handles_of_a_backup_share_one_manifest_dropped_with_the_last(
     small: tuple[Path, SyntheticBackup],
 ) -> None:
     folder, spec = small
-    vault = folder_vault(folder.parent)
+    loader = CountingLoader(ram_files())
+    vault = folder_vault(folder.parent, loader)
     first = await vault.open(SMALL_ID, spec.passphrase)
     second = await vault.open_with_key(SMALL_ID, first.passphrase_key)
-    assert first.manifest is second.manifest
-    assert list(vault.manifests.held().values()) == [2]
+    assert len(loader.loaded) == 1
     await first.close()
-    assert list(vault.manifests.held().values()) == [1]
     assert (await second.files(FileQuery())).total == len(expected_listing(spec))
     await second.close()
-    assert vault.manifests.held() == {}
     with pytest.raises(SessionRequiredError):
-        first.manifest.files(FileQuery())  # its connection is closed: the memory is freed
+        loader.loaded[0].files(FileQuery())  # its connection is closed: the memory is freed
     third = await vault.open(SMALL_ID, spec.passphrase)
-    assert third.manifest is not first.manifest
+    assert len(loader.loaded) == 2
+    assert (await third.files(FileQuery())).total == len(expected_listing(spec))
 
 
 async def test_handles_opened_at_once_load_the_manifest_once(small: tuple[Path, SyntheticBackup]) -> None:
     folder, spec = small
-    vault = folder_vault(folder.parent)
+    loader = CountingLoader(ram_files())
+    vault = folder_vault(folder.parent, loader)
     handles = await asyncio.gather(*(vault.open(SMALL_ID, spec.passphrase) for _ in range(5)))
-    assert len({id(handle.manifest) for handle in handles}) == 1
-    assert list(vault.manifests.held().values()) == [5]
-    await asyncio.gather(*(handle.close() for handle in handles))
-    assert vault.manifests.held() == {}
+    assert len(loader.loaded) == 1
+    await asyncio.gather(*(handle.close() for handle in handles[:4]))
+    assert (await handles[4].files(FileQuery())).total == len(expected_listing(spec))
+    await handles[4].close()
+    with pytest.raises(SessionRequiredError):
+        loader.loaded[0].files(FileQuery())
 
 
 async def test_a_rewritten_backup_gets_a_fresh_manifest_while_old_handles_keep_theirs(
     small: tuple[Path, SyntheticBackup],
 ) -> None:
     folder, spec = small
-    vault = folder_vault(folder.parent)
+    loader = CountingLoader(ram_files())
+    vault = folder_vault(folder.parent, loader)
     old = await vault.open(SMALL_ID, spec.passphrase)
     rewritten = replace(spec, entries=(*spec.entries, SyntheticFile("HomeDomain", "Library/new.txt", b"new")))
     shutil.rmtree(folder)
     write_backup(folder, rewritten, seed=4)
     new = await vault.open(SMALL_ID, spec.passphrase)
-    assert new.manifest is not old.manifest
-    assert len(vault.manifests.held()) == 2
+    assert len(loader.loaded) == 2
     assert (await old.files(FileQuery())).items == expected_listing(spec)
     assert (await new.files(FileQuery())).items == expected_listing(rewritten)
     await old.close()
-    assert list(vault.manifests.held().values()) == [1]
+    with pytest.raises(SessionRequiredError):
+        loader.loaded[0].files(FileQuery())
+    assert (await new.files(FileQuery())).total == len(expected_listing(rewritten))
 
 
-async def test_the_in_memory_manifest_keeps_temporary_tables_in_memory(
-    small: tuple[Path, SyntheticBackup],
-) -> None:
-    folder, spec = small
-    handle = await folder_vault(folder.parent).open(SMALL_ID, spec.passphrase)
-    assert isinstance(handle, IosOpenBackup)
-    assert handle.manifest.temp_store == 2  # MEMORY: sorts and indexes never spill plaintext to disk
+def test_the_in_memory_manifest_keeps_temporary_tables_in_memory() -> None:
+    connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    connection.execute(
+        "CREATE TABLE Files (fileID TEXT, domain TEXT, relativePath TEXT, flags INT, file BLOB)"
+    )
+    database = ManifestDatabase.opened(connection, 0)
+    database.wait_prepared()
+    # MEMORY: sorts and indexes never spill plaintext to disk.
+    assert connection.execute("PRAGMA temp_store").fetchone() == (2,)
+    database.close()
 
 
 async def test_the_backup_folder_is_left_untouched(small: tuple[Path, SyntheticBackup]) -> None:
@@ -96,7 +110,7 @@ async def test_the_backup_folder_is_left_untouched(small: tuple[Path, SyntheticB
     handle = await folder_vault(folder.parent).open(SMALL_ID, spec.passphrase)
     await handle.files(FileQuery(path_like="%", limit=1000))
     for entry in (await handle.files(FileQuery(kind=EntryKind.FILE))).items:
-        content = await handle.content(entry.file_id)
+        content = await handle.content(FileId(entry.file_id))
         [chunk async for chunk in content.read(ByteRange(0, content.length))]
     await handle.close()
     assert snapshot() == before
@@ -129,10 +143,10 @@ async def test_a_damaged_encrypted_manifest_db_is_corrupt(tmp_path: Path, damage
     folder, spec = write_small(tmp_path, encrypted=True)
     manifest = folder / "Manifest.db"
     manifest.write_bytes(ENCRYPTED_DAMAGE[damage](manifest.read_bytes()))
-    vault = folder_vault(tmp_path)
+    loader = CountingLoader(ram_files())
     with pytest.raises(CorruptBackupError, match=r"Manifest.db"):
-        await vault.open(SMALL_ID, spec.passphrase)
-    assert vault.manifests.held() == {}
+        await folder_vault(tmp_path, loader).open(SMALL_ID, spec.passphrase)
+    assert loader.loaded == []
 
 
 @pytest.mark.parametrize("damage", list(PLAIN_DAMAGE))
@@ -200,5 +214,5 @@ async def test_unreadable_records_give_unknown_fields_and_other_kinds_are_not_li
                 None,
             )
     sixteen = listing["Library/sixteen.bin"]
-    content = await handle.content(sixteen.file_id)
+    content = await handle.content(FileId(sixteen.file_id))
     assert [chunk async for chunk in content.read(ByteRange(0, content.length))] == [b"0123456789abcdef"]

@@ -8,7 +8,7 @@ import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
 from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError
-from ios_backup_api.domain.manifest import ByteRange
+from ios_backup_api.domain.manifest import ByteRange, FileId
 from ios_backup_api.domain.ports.vault import FileContent
 from tests.support.vault_cases import MIB, SMALL_ID, folder_vault, payload_of, write_small
 
@@ -28,7 +28,7 @@ async def test_a_payload_that_is_not_whole_aes_blocks_is_corrupt(tmp_path: Path)
         payload.write(b"x")
     handle = await folder_vault(tmp_path).open(SMALL_ID, spec.passphrase)
     with pytest.raises(CorruptBackupError, match="AES blocks"):
-        await handle.content(file.file_id)
+        await handle.content(FileId(file.file_id))
 
 
 async def test_a_payload_with_bad_padding_is_corrupt(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ async def test_a_payload_with_bad_padding_is_corrupt(tmp_path: Path) -> None:
     path.write_bytes(data[:15] + bytes([data[15] ^ 1]) + data[16:])
     handle = await folder_vault(tmp_path).open(SMALL_ID, spec.passphrase)
     with pytest.raises(CorruptBackupError, match="padding"):
-        await handle.content(file.file_id)
+        await handle.content(FileId(file.file_id))
 
 
 @pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "unencrypted"])
@@ -48,7 +48,7 @@ async def test_a_payload_cut_short_while_it_is_read_is_corrupt(tmp_path: Path, e
     folder, spec = write_small(tmp_path, encrypted=encrypted)
     file = _file(spec, "Media/big.bin")
     handle = await folder_vault(tmp_path).open(SMALL_ID, spec.passphrase)
-    content = await handle.content(file.file_id)
+    content = await handle.content(FileId(file.file_id))
     reading = content.read(ByteRange(0, content.length))
     assert len(await anext(reading)) == MIB
     os.truncate(payload_of(folder, file.file_id), 2 * MIB)
@@ -64,7 +64,7 @@ async def test_a_payload_that_is_not_a_file_is_missing(tmp_path: Path, encrypted
     payload_of(folder, file.file_id).mkdir()
     handle = await folder_vault(tmp_path).open(SMALL_ID, spec.passphrase)
     with pytest.raises(EntryNotFoundError):
-        await handle.content(file.file_id)
+        await handle.content(FileId(file.file_id))
 
 
 async def test_a_range_decrypts_from_the_block_holding_its_start_not_from_the_beginning(
@@ -77,7 +77,7 @@ async def test_a_range_decrypts_from_the_block_holding_its_start_not_from_the_be
     with path.open("r+b") as payload:
         payload.write(bytes(MIB))  # ruin the first MiB of ciphertext, which is the IV of the block at MIB
     handle = await folder_vault(tmp_path).open(SMALL_ID, spec.passphrase)
-    content = await handle.content(file.file_id)
+    content = await handle.content(FileId(file.file_id))
     assert content.length == len(data)
     for start, stop in (
         (MIB + 16, MIB + 17),
@@ -93,10 +93,10 @@ async def test_the_etag_changes_when_the_payload_is_rewritten(tmp_path: Path) ->
     folder, spec = write_small(tmp_path, encrypted=True)
     file = _file(spec, "Library/notes.txt")
     handle = await folder_vault(tmp_path).open(SMALL_ID, spec.passphrase)
-    before = (await handle.content(file.file_id)).etag
+    before = (await handle.content(FileId(file.file_id))).etag
     path = payload_of(folder, file.file_id)
     status = path.stat()
     os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
-    after = (await handle.content(file.file_id)).etag
+    after = (await handle.content(FileId(file.file_id))).etag
     assert after != before
     assert file.read_bytes().decode().strip() not in after

@@ -7,11 +7,12 @@ import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.backup_writer.keybag import decode_tlv, encode_tlv
 from ios_backup_api.adapters.backup_writer.samples import rich_backup
 from ios_backup_api.adapters.backup_writer.spec import (
@@ -22,7 +23,10 @@ from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticSymlink,
 )
 from ios_backup_api.adapters.backup_writer.writer import write_backup
-from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
+from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
+from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
+from ios_backup_api.adapters.vault.ram_file import RamFiles, is_tmpfs
 from ios_backup_api.adapters.vault.vault import IosBackupVault
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 from tests.fakes.vault import InMemoryBackupVault
@@ -78,8 +82,47 @@ def write_small(
     return root / SMALL_ID, spec
 
 
-def folder_vault(root: Path, max_concurrent_derivations: int = 2) -> IosBackupVault:
-    return IosBackupVault(FolderBackupLibrary(root).folder_of, max_concurrent_derivations)
+RAM_FOLDER = Path("/dev/shm")
+SERIAL = 16 << 20
+"""The default threshold of a two-thread decrypt: every test manifest is below it."""
+PARALLEL = 4096
+"""A threshold every test manifest is above."""
+
+
+class CountingLoader(ManifestLoader):
+    """The real loader, keeping each database it loaded: a test can tell how often it loaded and whether
+    a database was dropped (its queries then raise `SessionRequiredError`)."""
+
+    def __init__(self, ram_files: RamFiles | None = None, parallel_from: int = SERIAL) -> None:
+        super().__init__(ram_files, parallel_from)
+        self.loaded: list[ManifestDatabase] = []
+
+    def load(
+        self, path: Path, manifest_key: bytes | None, read_ahead: ManifestBuffer | None = None
+    ) -> ManifestDatabase:
+        database = super().load(path, manifest_key, read_ahead)
+        self.loaded.append(database)
+        return database
+
+
+def ram_files() -> RamFiles:
+    """RAM files where the service makes them; a machine without that tmpfs fails the tests that need it."""
+    assert is_tmpfs(RAM_FOLDER), f"{RAM_FOLDER} is not a tmpfs here: the RAM-file strategy can't be tested"
+    return RamFiles(RAM_FOLDER)
+
+
+LOADERS: dict[str, Callable[[], ManifestLoader]] = {
+    "ram-file": lambda: CountingLoader(ram_files(), SERIAL),
+    "in-process": lambda: CountingLoader(None, SERIAL),
+    "ram-file-parallel": lambda: CountingLoader(ram_files(), PARALLEL),
+    "in-process-parallel": lambda: CountingLoader(None, PARALLEL),
+}
+"""Every way the service holds and decrypts a manifest: the vault's contract runs over each."""
+
+
+def folder_vault(root: Path, loader: ManifestLoader | None = None) -> IosBackupVault:
+    """The real vault over the backups under `root`, by default as the service runs on Linux."""
+    return IosBackupVault(BackupFolders(root), loader or LOADERS["ram-file"]())
 
 
 def payload_of(folder: Path, file_id: str) -> Path:

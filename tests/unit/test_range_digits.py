@@ -2,9 +2,8 @@
 
 import pytest
 
-from ios_backup_api.domain.errors import RangeNotSatisfiableError
 from ios_backup_api.domain.manifest import ByteRange
-from ios_backup_api.entrypoints.http.ranges import requested_range
+from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError, requested_range
 
 
 @pytest.mark.parametrize(

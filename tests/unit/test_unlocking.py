@@ -4,7 +4,6 @@ from datetime import timedelta
 import pytest
 
 from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
-from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
 from ios_backup_api.domain.backups import BackupStatus, CatalogedBackup
 from ios_backup_api.domain.errors import (
     BackupNotFoundError,
@@ -15,12 +14,13 @@ from ios_backup_api.domain.errors import (
     WrongPassphraseError,
 )
 from ios_backup_api.domain.manifest import EntryKind, FileQuery, ManifestEntry
-from ios_backup_api.domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
-from ios_backup_api.domain.services.unlocking import UnlockService, token_hash
+from ios_backup_api.domain.services.throttle import ThrottlePolicy
+from ios_backup_api.domain.sessions import token_hash
 from tests.fakes.catalog import InMemoryBackupCatalog
 from tests.fakes.vault import InMemoryBackupVault
-from tests.support.clock import CountingTokenSource, FakeClock
+from tests.support.clock import FakeClock
 from tests.support.factories import BackupSummaryFactory
+from tests.support.sessions import Wiring
 
 TTL = timedelta(minutes=10)
 
@@ -58,17 +58,15 @@ class World:
         )
         self.vault.add_backup("enc", "secret", [(_entry("a.txt"), b"a")])
         self.vault.add_backup("plain", None, [(_entry("b.txt"), b"b")])
-        self.throttle = FailedUnlockThrottle(self.clock, ThrottlePolicy(free_attempts=2))
-        self.service = UnlockService(
+        self.wiring = Wiring(
             self.catalog,
             self.vault,
-            self.sessions,
-            HkdfAesGcmKeySealer(),
-            self.clock,
-            CountingTokenSource(),
-            TTL,
-            self.throttle,
+            store=self.sessions,
+            clock=self.clock,
+            ttl=TTL,
+            policy=ThrottlePolicy(free_attempts=2),
         )
+        self.service = self.wiring.lifecycle()
 
 
 @pytest.fixture
@@ -192,16 +190,7 @@ async def test_a_second_instance_on_the_same_store_serves_the_session_without_th
     world: World,
 ) -> None:
     token = (await world.service.unlock("enc", "secret")).session_token
-    other_instance = UnlockService(
-        world.catalog,
-        world.vault,
-        world.sessions,
-        HkdfAesGcmKeySealer(),
-        world.clock,
-        CountingTokenSource(),
-        TTL,
-        FailedUnlockThrottle(world.clock),
-    )
+    other_instance = world.wiring.lifecycle()
     session = await other_instance.resolve("enc", token)
     assert session.opened.passphrase_key is not None
     page = await session.opened.files(FileQuery())

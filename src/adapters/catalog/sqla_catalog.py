@@ -2,10 +2,9 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ios_backup_api.adapters.sql.engine import for_writing
+from ios_backup_api.adapters.sql.engine import for_writing, upsert_of
 from ios_backup_api.adapters.sql.errors import unavailable_on_failure
 from ios_backup_api.adapters.sql.tables import backups as backups_table
 from ios_backup_api.domain.backups import BackupStatus, BackupSummary, CatalogedBackup, newest_first
@@ -17,12 +16,9 @@ class SqlaBackupCatalog:
     """The catalog in the `backups` table of an SQLite or PostgreSQL database (schema by `upgrade_schema`)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        dialect = engine.dialect.name
-        if dialect not in ("postgresql", "sqlite"):
-            raise ValueError(f"The catalog database must be SQLite or PostgreSQL, not {dialect!r}.")
+        self._insert = upsert_of(engine)
         self._engine = engine
         self._writer = for_writing(engine)
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
     async def list_backups(self) -> list[BackupSummary]:
         with unavailable_on_failure("listing the backups"):

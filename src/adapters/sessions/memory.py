@@ -19,7 +19,7 @@ class InMemorySessionStore:
 
     async def touch(self, token_hash: str, expires_at: datetime) -> None:
         record = self._records.get(token_hash)
-        if record is not None:
+        if record is not None and record.expires_at < expires_at:
             self._records[token_hash] = replace(record, expires_at=expires_at)
 
     async def pop(self, token_hash: str) -> SessionRecord | None:

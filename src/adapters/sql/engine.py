@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -11,27 +12,28 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5.0
 POSTGRES_COMMAND_TIMEOUT_SECONDS = 30.0
 
-_ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "postgresql": "postgresql+asyncpg",
-    "postgres": "postgresql+asyncpg",
-}
 _BEGIN_IMMEDIATE = "catalog_sqlite_begin_immediate"
 
 
 def create_catalog_engine(url: str) -> AsyncEngine:
-    """An engine for an SQLite or PostgreSQL catalog URL; nothing connects until it is first used.
-
-    A URL without a driver (`sqlite:///…`, `postgresql://…`) gets the async one (aiosqlite, asyncpg).
-    """
+    """An engine for an `sqlite+aiosqlite://` or `postgresql+asyncpg://` URL (the settings allow no other);
+    nothing connects until it is first used."""
     parsed = make_url(url)
-    parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
+    if parsed.drivername == "sqlite+aiosqlite":
         return _sqlite_engine(parsed)
-    if backend == "postgresql":
+    if parsed.drivername == "postgresql+asyncpg":
         return _postgres_engine(parsed)
-    raise ValueError(f"The catalog database must be SQLite or PostgreSQL, not {backend!r}.")
+    raise ValueError(f"The catalog database URL must be sqlite+aiosqlite or postgresql+asyncpg, not {url!r}.")
+
+
+def upsert_of(engine: AsyncEngine) -> Any:
+    """The dialect's `insert` (PostgreSQL's or SQLite's), which has `on_conflict_do_update`."""
+    dialect = engine.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise ValueError(f"The catalog database must be SQLite or PostgreSQL, not {dialect!r}.")
 
 
 def for_writing(engine: AsyncEngine) -> AsyncEngine:

@@ -1,6 +1,17 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Dialect, LargeBinary, MetaData, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+)
 from sqlalchemy.types import TypeDecorator
 
 from ios_backup_api.adapters.sql.utc import as_utc
@@ -50,4 +61,12 @@ sessions = Table(
     Column("backup_id", Text, nullable=False, index=True),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
     Column("sealed_key", LargeBinary),
+)
+
+unlock_failures = Table(
+    "unlock_failures",
+    metadata,
+    Column("backup_id", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", UtcDateTime, nullable=False),
 )

@@ -1,7 +1,6 @@
 """One unlocked backup: the shared manifest, the keybag, and the folder its payloads are in."""
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -10,10 +9,8 @@ from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.payload import open_content
 from ios_backup_api.domain.errors import EntryNotFoundError
-from ios_backup_api.domain.manifest import EntryKind, FilePage, FileQuery
+from ios_backup_api.domain.manifest import EntryKind, FileId, FilePage, FileQuery
 from ios_backup_api.domain.ports.vault import FileContent
-
-_FILE_ID = re.compile(r"[0-9a-f]{40}")
 
 
 class IosOpenBackup:
@@ -37,11 +34,6 @@ class IosOpenBackup:
         return None if self._keys is None else self._keys.passphrase_key
 
     @property
-    def manifest(self) -> ManifestDatabase:
-        """The in-memory manifest, shared with the other handles of this backup."""
-        return self._manifest
-
-    @property
     def is_open(self) -> bool:
         return self._release is not None
 
@@ -55,13 +47,11 @@ class IosOpenBackup:
             await asyncio.to_thread(self._manifest.wait_prepared)
         return self._manifest.domains
 
-    async def content(self, file_id: str) -> FileContent:
+    async def content(self, file_id: FileId) -> FileContent:
         self._require_open()
-        if _FILE_ID.fullmatch(file_id) is None:
-            raise EntryNotFoundError(f"No regular file has the id {file_id!r}.")
-        row = await asyncio.to_thread(self._manifest.row, file_id)
+        row = await asyncio.to_thread(self._manifest.row, file_id.hex)
         if row is None or row.kind is not EntryKind.FILE:
-            raise EntryNotFoundError(f"No regular file has the id {file_id}.")
+            raise EntryNotFoundError(f"No regular file has the id {file_id.hex}.")
         return await asyncio.to_thread(open_content, self._folder, row, self._keys, lambda: self.is_open)
 
     async def close(self) -> None:

@@ -1,7 +1,8 @@
-"""Manifest.db, decrypted into memory (never onto disk) and queried from worker threads.
+"""Queries of a Manifest.db decrypted into memory (never onto disk), from worker threads.
 
-Loading stops at a usable database; the index that orders entries (domain, relative path, file id, with the
-flags) and the list of domains are built right after, in a thread of their own, while the unlock answers.
+A database is opened by the loader (see manifest_loader); the index that orders entries (domain, relative
+path, file id, with the flags) and the list of domains are built right after, in a thread of their own,
+while the unlock answers.
 Queries wait for them. Each filter's ordered matches are then kept (the manifest never changes), so paging
 and totals cost a slice and a length, and a page's rows are read by row id.
 """
@@ -9,31 +10,15 @@ and totals cost a slice and a length, and a page's rows are read by row id.
 import sqlite3
 import threading
 from array import array
-from pathlib import Path
 from typing import Any
 
 from ios_backup_api.adapters.vault.ended import session_ended
 from ios_backup_api.adapters.vault.entries import FLAGS_OF_KIND, KIND_OF_FLAGS, FilesRow
 from ios_backup_api.adapters.vault.heap import give_back_free_memory
-from ios_backup_api.adapters.vault.manifest_file import (
-    MANIFEST_DB,
-    ManifestBytes,
-    discard,
-    manifest_fingerprint,
-    plaintext_of,
-    read_manifest_file,
-    take_ram_connection,
-)
 from ios_backup_api.adapters.vault.matches import Filter, MatchCache
 from ios_backup_api.domain.errors import CorruptBackupError, InvalidQueryError
 from ios_backup_api.domain.manifest import FilePage, FileQuery
 
-__all__ = ["MANIFEST_DB", "ManifestDatabase", "load_manifest", "manifest_fingerprint"]
-
-_SQLITE_HEADER = b"SQLite format 3\x00"
-_HEADER_SIZE = 100
-_WAL_VERSION = 2
-_LEGACY_VERSION = 1
 _MATCHES_SHARE = 20  # the kept matches cost at most 1/20 of the manifest's size
 _SMALL_IDS = 2**31
 
@@ -63,6 +48,27 @@ class ManifestDatabase:
         self._id_type = id_type
         self._matches = MatchCache(max(1024, size // _MATCHES_SHARE // array(id_type).itemsize))
         threading.Thread(target=self._prepare, name="manifest-index", daemon=True).start()
+
+    @classmethod
+    def opened(cls, connection: sqlite3.Connection, size: int) -> "ManifestDatabase":
+        """The database on SQLite's `connection` to a plaintext of `size` bytes, configured so that nothing
+        spills to disk; closes the connection and raises `CorruptBackupError` when it is no manifest."""
+        try:
+            connection.execute(
+                "PRAGMA temp_store = MEMORY"
+            )  # sorts and indexes never spill to temporary files
+            connection.execute("PRAGMA journal_mode = OFF")  # building the index writes no journal file
+            connection.execute("PRAGMA locking_mode = EXCLUSIVE")  # the only connection: no lock calls
+            connection.execute(f"PRAGMA mmap_size = {2 * size + (64 << 20)}")  # a RAM file is read in place
+            _check_files_table(connection)
+            id_type = _id_type(connection)
+        except sqlite3.Error as error:
+            connection.close()
+            raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
+        except BaseException:
+            connection.close()
+            raise
+        return cls(connection, size, id_type)
 
     @property
     def prepared(self) -> bool:
@@ -113,12 +119,6 @@ class ManifestDatabase:
                 self._connection = None
             self._matches.clear()
 
-    @property
-    def temp_store(self) -> int:
-        """SQLite's temp_store pragma: 2 (memory) so sorts and indexes never spill plaintext to disk."""
-        with self._lock:
-            return int(_run(self._open_connection(), "PRAGMA temp_store", [])[0][0])
-
     def _prepare(self) -> None:
         try:
             with self._lock:
@@ -152,71 +152,6 @@ class ManifestDatabase:
         if self._connection is None:
             raise session_ended()
         return self._connection
-
-
-def load_manifest(
-    folder: Path, manifest_key: bytes | None, read_ahead: ManifestBytes | None = None
-) -> ManifestDatabase:
-    """Reads (and with `manifest_key`, decrypts) Manifest.db into memory; `read_ahead` is its bytes read
-    earlier, used when the file has not changed since (and discarded either way). Blocking: run it in a
-    worker thread. Raises `CorruptBackupError` when it is missing, badly padded or not a usable database."""
-    fingerprint = manifest_fingerprint(folder)
-    manifest = read_ahead
-    if manifest is None or manifest.fingerprint != fingerprint or manifest.data.closed:
-        if manifest is not None:
-            discard(manifest)
-        manifest = read_manifest_file(folder)
-    try:
-        with plaintext_of(manifest, manifest_key) as plaintext:
-            _check_header(plaintext)
-            length = len(plaintext)
-            if manifest.ram is None:
-                connection = _deserialized(plaintext)
-        if manifest.ram is not None:
-            connection = take_ram_connection(manifest, length)
-        database = _opened(connection, length)
-    except BaseException:
-        discard(manifest)
-        raise
-    if manifest.ram is None:
-        # SQLite holds its own copy: this one is wiped and unmapped after the unlock has answered.
-        threading.Thread(target=discard, args=(manifest,), name="manifest-wipe", daemon=True).start()
-    return database
-
-
-def _check_header(plaintext: memoryview) -> None:
-    if len(plaintext) < _HEADER_SIZE or plaintext[: len(_SQLITE_HEADER)] != _SQLITE_HEADER:
-        raise CorruptBackupError("Manifest.db is not an SQLite database.")
-    if plaintext[18] == _WAL_VERSION:
-        # Our copy has no WAL file beside it; read it as a rollback-journal database.
-        plaintext[18] = plaintext[19] = _LEGACY_VERSION
-
-
-def _deserialized(plaintext: memoryview) -> sqlite3.Connection:
-    connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-    try:
-        connection.deserialize(plaintext)
-    except sqlite3.Error as error:
-        connection.close()
-        raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
-    return connection
-
-
-def _opened(connection: sqlite3.Connection, size: int) -> ManifestDatabase:
-    try:
-        connection.execute("PRAGMA temp_store = MEMORY")  # sorts and indexes never spill to temporary files
-        connection.execute("PRAGMA journal_mode = OFF")  # building the index writes no journal file
-        connection.execute("PRAGMA locking_mode = EXCLUSIVE")  # the only connection: no lock calls
-        connection.execute(f"PRAGMA mmap_size = {2 * size + (64 << 20)}")  # a RAM file is read in place
-        _check_files_table(connection)
-        id_type = _id_type(connection)
-    except sqlite3.Error as error:
-        connection.close()
-        raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
-    except BaseException:
-        connection.close()
-        raise
-    return ManifestDatabase(connection, size, id_type)
 
 
 def _check_files_table(connection: sqlite3.Connection) -> None:

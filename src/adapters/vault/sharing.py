@@ -45,7 +45,3 @@ class SharedManifests:
     def holds(self, backup_id: str) -> bool:
         """Whether a version of this backup's manifest is loaded."""
         return any(version[0] == backup_id for version in self._shared)
-
-    def held(self) -> dict[ManifestVersion, int]:
-        """How many handles hold each loaded manifest."""
-        return {version: shared.handles for version, shared in self._shared.items()}

@@ -26,7 +26,8 @@ class SessionStore(Protocol):
     async def get(self, token_hash: str) -> SessionRecord | None: ...
 
     async def touch(self, token_hash: str, expires_at: datetime) -> None:
-        """Move a session's expiry; unknown hashes are ignored."""
+        """Move a session's expiry later, never earlier (instances renewing at once may race); unknown
+        hashes are ignored."""
         ...
 
     async def pop(self, token_hash: str) -> SessionRecord | None:

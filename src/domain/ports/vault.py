@@ -1,7 +1,7 @@
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from ios_backup_api.domain.manifest import ByteRange, FilePage, FileQuery
+from ios_backup_api.domain.manifest import ByteRange, FileId, FilePage, FileQuery
 
 
 class FileContent(Protocol):
@@ -44,7 +44,7 @@ class OpenBackup(Protocol):
         """Distinct domains, sorted by code point."""
         ...
 
-    async def content(self, file_id: str) -> FileContent:
+    async def content(self, file_id: FileId) -> FileContent:
         """Raises `EntryNotFoundError` when `file_id` is unknown, not a regular file, or has no payload."""
         ...
 

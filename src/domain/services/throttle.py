@@ -1,7 +1,8 @@
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from ios_backup_api.domain.errors import TooManyAttemptsError
+from ios_backup_api.domain.ports.attempts import FailedAttemptLog
 from ios_backup_api.domain.ports.clock import Clock
 
 
@@ -20,23 +21,17 @@ class ThrottlePolicy:
         return min(self.first_delay * (1 << doublings), self.max_delay)
 
 
-@dataclass(slots=True)
-class _Failures:
-    count: int
-    last_at: datetime
-
-
 class FailedUnlockThrottle:
     """Slows passphrase guessing per backup; a success clears the record, so the owner is never locked out
-    for longer than `max_delay`."""
+    for longer than `max_delay`. The counts live in `log`: shared by instances when the log is."""
 
-    def __init__(self, clock: Clock, policy: ThrottlePolicy | None = None) -> None:
+    def __init__(self, clock: Clock, log: FailedAttemptLog, policy: ThrottlePolicy | None = None) -> None:
         self._clock = clock
+        self._log = log
         self._policy = policy or ThrottlePolicy()
-        self._failures: dict[str, _Failures] = {}
 
-    def check(self, backup_id: str) -> None:
-        failures = self._failures.get(backup_id)
+    async def check(self, backup_id: str) -> None:
+        failures = await self._log.get(backup_id)
         if failures is None:
             return
         wait_until = failures.last_at + self._policy.delay_after(failures.count)
@@ -44,9 +39,8 @@ class FailedUnlockThrottle:
         if remaining > 0:
             raise TooManyAttemptsError(max(1, int(remaining + 0.999)))
 
-    def failed(self, backup_id: str) -> None:
-        previous = self._failures.get(backup_id)
-        self._failures[backup_id] = _Failures((previous.count if previous else 0) + 1, self._clock.now())
+    async def failed(self, backup_id: str) -> None:
+        await self._log.record_failure(backup_id, self._clock.now())
 
-    def succeeded(self, backup_id: str) -> None:
-        self._failures.pop(backup_id, None)
+    async def succeeded(self, backup_id: str) -> None:
+        await self._log.clear(backup_id)

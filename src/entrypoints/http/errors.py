@@ -14,13 +14,12 @@ from ios_backup_api.domain.errors import (
     DomainError,
     EntryNotFoundError,
     ForeignSessionError,
-    InvalidBackupFolderError,
     InvalidQueryError,
-    RangeNotSatisfiableError,
     SessionRequiredError,
     TooManyAttemptsError,
     WrongPassphraseError,
 )
+from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
 
 logger = logging.getLogger("ios_backup_api")
 
@@ -32,17 +31,10 @@ STATUS_OF: dict[type[DomainError], int] = {
     BackupNotFoundError: 404,
     EntryNotFoundError: 404,
     BackupUnreadableError: 409,
-    InvalidBackupFolderError: 409,
     CorruptBackupError: 409,
-    RangeNotSatisfiableError: 416,
     TooManyAttemptsError: 429,
     CatalogUnavailableError: 503,
 }
-
-
-def _range_headers(error: DomainError) -> dict[str, str]:
-    assert isinstance(error, RangeNotSatisfiableError)
-    return {"Content-Range": f"bytes */{error.length}"}
 
 
 def _retry_headers(error: DomainError) -> dict[str, str]:
@@ -51,7 +43,6 @@ def _retry_headers(error: DomainError) -> dict[str, str]:
 
 
 HEADERS_OF: dict[type[DomainError], Callable[[DomainError], dict[str, str]]] = {
-    RangeNotSatisfiableError: _range_headers,
     TooManyAttemptsError: _retry_headers,
 }
 
@@ -69,3 +60,8 @@ def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> R
         logger.warning("%s %s answered %d: %s", request.method, request.url.path, status_code, error)
     make_headers = HEADERS_OF.get(type(error))
     return error_response(status_code, str(error), make_headers(error) if make_headers else None)
+
+
+def range_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    assert isinstance(error, RangeNotSatisfiableError)
+    return error_response(416, str(error), {"Content-Range": f"bytes */{error.length}"})

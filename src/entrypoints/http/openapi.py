@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
+from ios_backup_api.domain.manifest import FILE_ID_PATTERN
 from ios_backup_api.entrypoints.http.schemas import ErrorOut
 
 _MEANINGS = {
@@ -23,9 +24,13 @@ BackupId = Annotated[
     str,
     Parameter(min_length=1, max_length=255, description="The backup folder's name under the base path"),
 ]
-FileId = Annotated[
+# The pattern is documented here and checked by the domain's FileId (a 400 with the domain's sentence).
+FileIdParam = Annotated[
     str,
-    Parameter(pattern="^[0-9a-f]{40}$", description="40 lowercase hex characters: SHA-1 of domain-path"),
+    Parameter(
+        description="40 lowercase hex characters: SHA-1 of domain-path",
+        schema_extra={"pattern": FILE_ID_PATTERN},
+    ),
 ]
 
 

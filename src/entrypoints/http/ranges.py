@@ -2,12 +2,19 @@
 
 import re
 
-from ios_backup_api.domain.errors import RangeNotSatisfiableError
 from ios_backup_api.domain.manifest import ByteRange
 
 _ONE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 # Numbers of more digits are past any file's length: read as this, never parsed (int() refuses 4,300 digits).
 _MAX_DIGITS = 40
+
+
+class RangeNotSatisfiableError(Exception):
+    """The one range asked for starts past the end of the file (416, with the length in Content-Range)."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"The requested range is not satisfiable; the file has {length} bytes.")
+        self.length = length
 
 
 def requested_range(header: str | None, length: int) -> ByteRange | None:

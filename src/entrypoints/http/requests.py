@@ -6,7 +6,7 @@ from litestar import Request
 from litestar.exceptions import ClientException
 
 
-class BoundedJsonRequest(Request[Any, Any, Any]):
+class JsonErrorsAre400Request(Request[Any, Any, Any]):
     async def json(self) -> Any:
         try:
             return await super().json()

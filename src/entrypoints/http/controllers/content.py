@@ -5,12 +5,11 @@ from litestar import Controller, get
 from litestar.params import HeaderParameter
 from litestar.response import Stream
 
-from ios_backup_api.domain.manifest import ByteRange
-from ios_backup_api.domain.services.browsing import ManifestService
-from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.domain.manifest import ByteRange, FileId
+from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
 from ios_backup_api.entrypoints.http.disposition import content_disposition, content_type
-from ios_backup_api.entrypoints.http.openapi import BackupId, FileId, any_content, errors
+from ios_backup_api.entrypoints.http.openapi import BackupId, FileIdParam, any_content, errors
 from ios_backup_api.entrypoints.http.ranges import requested_range
 
 
@@ -30,14 +29,14 @@ class ContentController(Controller):
     async def file(
         self,
         backup_id: BackupId,
-        file_id: FileId,
-        unlocking: FromDishka[UnlockService],
-        manifest: FromDishka[ManifestService],
+        file_id: FileIdParam,
+        sessions: FromDishka[SessionLifecycle],
         session_token: SessionHeader = None,
         range_header: Annotated[str | None, HeaderParameter(name="Range", required=False)] = None,
     ) -> Stream:
-        session = await unlocking.resolve(backup_id, session_token)
-        content = await manifest.content(session, file_id)
+        wanted_id = FileId(file_id)
+        session = await sessions.resolve(backup_id, session_token)
+        content = await session.opened.content(wanted_id)
         wanted = requested_range(range_header, content.length)
         sent = wanted or ByteRange(0, content.length)
         headers = {

@@ -5,8 +5,7 @@ from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
 from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntryKind, FileQuery
-from ios_backup_api.domain.services.browsing import ManifestService
-from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
 from ios_backup_api.entrypoints.http.openapi import BackupId, errors
 from ios_backup_api.entrypoints.http.schemas import DomainListOut, FilePageOut
@@ -24,8 +23,7 @@ class ManifestController(Controller):
     async def files(
         self,
         backup_id: BackupId,
-        unlocking: FromDishka[UnlockService],
-        manifest: FromDishka[ManifestService],
+        sessions: FromDishka[SessionLifecycle],
         session_token: SessionHeader = None,
         domain: Annotated[str | None, QueryParameter(max_length=1024)] = None,
         path_like: Annotated[str | None, QueryParameter(max_length=1024)] = None,
@@ -33,9 +31,9 @@ class ManifestController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         offset: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
     ) -> FilePageOut:
-        session = await unlocking.resolve(backup_id, session_token)
         query = FileQuery(domain, path_like, EntryKind(kind) if kind else None, limit, offset)
-        return FilePageOut.of(await manifest.files(session, query))
+        session = await sessions.resolve(backup_id, session_token)
+        return FilePageOut.of(await session.opened.files(query))
 
     @get(
         "/domains",
@@ -45,9 +43,8 @@ class ManifestController(Controller):
     async def domains(
         self,
         backup_id: BackupId,
-        unlocking: FromDishka[UnlockService],
-        manifest: FromDishka[ManifestService],
+        sessions: FromDishka[SessionLifecycle],
         session_token: SessionHeader = None,
     ) -> DomainListOut:
-        session = await unlocking.resolve(backup_id, session_token)
-        return DomainListOut(domains=await manifest.domains(session))
+        session = await sessions.resolve(backup_id, session_token)
+        return DomainListOut(domains=await session.opened.domains())

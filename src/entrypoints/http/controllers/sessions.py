@@ -4,7 +4,7 @@ from dishka import FromDishka
 from litestar import Controller, post
 from litestar.params import Body, HeaderParameter
 
-from ios_backup_api.domain.services.unlocking import UnlockService
+from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.openapi import BackupId, errors
 from ios_backup_api.entrypoints.http.schemas import UnlockIn, UnlockOut
 from ios_backup_api.entrypoints.http.sessions import BACKUP_SESSION_HEADER
@@ -25,12 +25,12 @@ class SessionsController(Controller):
     async def unlock(
         self,
         backup_id: BackupId,
-        unlocking: FromDishka[UnlockService],
+        sessions: FromDishka[SessionLifecycle],
         data: Annotated[
             UnlockIn | None, Body(description="omit `password` for an unencrypted backup")
         ] = None,
     ) -> UnlockOut:
-        unlocked = await unlocking.unlock(backup_id, data.password if data else None)
+        unlocked = await sessions.unlock(backup_id, data.password if data else None)
         return UnlockOut(session_token=unlocked.session_token, ttl_seconds=unlocked.ttl_seconds)
 
     @post(
@@ -42,7 +42,7 @@ class SessionsController(Controller):
     async def lock(
         self,
         backup_id: BackupId,
-        unlocking: FromDishka[UnlockService],
+        sessions: FromDishka[SessionLifecycle],
         session_token: SessionHeader = None,
     ) -> None:
-        await unlocking.lock(backup_id, session_token)
+        await sessions.lock(backup_id, session_token)

@@ -1,0 +1,111 @@
+"""What a backup folder's plists say, read once and with one set of rules, for the catalog and the vault."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ios_backup_api.adapters.backup_folder.files import (
+    INFO_PLIST,
+    MANIFEST_DB,
+    MANIFEST_MBDB,
+    MANIFEST_PLIST,
+    STATUS_PLIST,
+)
+from ios_backup_api.adapters.backup_folder.plists import load_plist
+from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
+
+MANIFEST_KEY_SIZE = 44
+"""u32 LE protection class + the 40-byte wrapped key of Manifest.db."""
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    udid: str | None = None
+    device_name: str | None = None
+    display_name: str | None = None
+    product_type: str | None = None
+    product_version: str | None = None
+    build_version: str | None = None
+    serial_number: str | None = None
+    last_backup_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    is_encrypted: bool
+    keybag: bytes = b""
+    """The BackupKeyBag TLV; empty for an unencrypted backup."""
+    manifest_key: bytes | None = None
+    """The wrapped key of Manifest.db (`MANIFEST_KEY_SIZE` bytes); None for an unencrypted backup."""
+
+
+@dataclass(frozen=True, slots=True)
+class BackupLayout:
+    device: Device
+    protection: Protection
+    manifest_db: Path
+
+
+def read_layout(folder: Path) -> BackupLayout:
+    """Blocking. Raises `BackupFolderError` with one sentence when the folder is no usable backup."""
+    manifest = load_plist(folder, MANIFEST_PLIST, required=True)
+    info = load_plist(folder, INFO_PLIST, required=True)
+    status = load_plist(folder, STATUS_PLIST, required=False)
+    device = _device(info, _dict(manifest.get("Lockdown")), status)
+    # Some tools write no IsEncrypted: then a ManifestKey (which only encrypted backups have) decides.
+    is_encrypted = manifest.get("IsEncrypted", "ManifestKey" in manifest)
+    if not isinstance(is_encrypted, bool):
+        raise BackupFolderError("Manifest.plist has no valid IsEncrypted flag.")
+    manifest_db = _manifest_db(folder)
+    protection = _protection(manifest) if is_encrypted else Protection(is_encrypted=False)
+    return BackupLayout(device, protection, manifest_db)
+
+
+def _device(info: dict[str, Any], lockdown: dict[str, Any], status: dict[str, Any]) -> Device:
+    return Device(
+        udid=_text(info, "Unique Identifier") or _text(lockdown, "UniqueDeviceID"),
+        device_name=_text(info, "Device Name") or _text(lockdown, "DeviceName"),
+        display_name=_text(info, "Display Name"),
+        product_type=_text(info, "Product Type") or _text(lockdown, "ProductType"),
+        product_version=_text(info, "Product Version") or _text(lockdown, "ProductVersion"),
+        build_version=_text(info, "Build Version") or _text(lockdown, "BuildVersion"),
+        serial_number=_text(info, "Serial Number") or _text(lockdown, "SerialNumber"),
+        last_backup_at=_date(info, "Last Backup Date") or _date(status, "Date"),
+    )
+
+
+def _protection(manifest: dict[str, Any]) -> Protection:
+    keybag = manifest.get("BackupKeyBag")
+    if not isinstance(keybag, bytes) or not keybag:
+        raise BackupFolderError("Manifest.plist of an encrypted backup has no BackupKeyBag.")
+    manifest_key = manifest.get("ManifestKey")
+    if not isinstance(manifest_key, bytes) or len(manifest_key) != MANIFEST_KEY_SIZE:
+        raise BackupFolderError("Manifest.plist of an encrypted backup has no valid ManifestKey.")
+    return Protection(is_encrypted=True, keybag=keybag, manifest_key=manifest_key)
+
+
+def _manifest_db(folder: Path) -> Path:
+    path = folder / MANIFEST_DB
+    if not path.is_file():
+        if (folder / MANIFEST_MBDB).is_file():
+            raise BackupFolderError("Backups of iOS 9 and older (Manifest.mbdb) are not supported.")
+        raise BackupFolderError("Manifest.db is missing.")
+    return path
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(source: dict[str, Any], key: str) -> str | None:
+    value = source.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _date(source: dict[str, Any], key: str) -> datetime | None:
+    value = source.get(key)
+    if not isinstance(value, datetime):
+        return None
+    # plistlib gives naive datetimes that mean UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

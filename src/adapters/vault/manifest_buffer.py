@@ -1,0 +1,175 @@
+"""Manifest.db's bytes in memory, owned by one object from the read to the wipe.
+
+The bytes are read (possibly while the passphrase's key is still being derived), decrypted in place, checked
+to be an SQLite database and handed to SQLite. The memory is a nameless RAM file that SQLite then reads in
+place (see ram_file), or an anonymous mapping that SQLite copies with `deserialize` and that is wiped after.
+"""
+
+import ctypes
+import mmap
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, padding_length
+from ios_backup_api.adapters.vault.in_place import decrypt_in_place
+from ios_backup_api.adapters.vault.ram_file import RamFile, RamFiles
+from ios_backup_api.adapters.vault.reading import read_fully
+from ios_backup_api.domain.errors import CorruptBackupError
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_HEADER_SIZE = 100
+_WAL_VERSION = 2
+_LEGACY_VERSION = 1
+
+
+def file_fingerprint(path: Path) -> str:
+    """Changes when the file is rewritten, so a new Manifest.db is loaded afresh."""
+    try:
+        return _fingerprint(path.stat())
+    except FileNotFoundError:
+        raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
+    except OSError as error:
+        raise CorruptBackupError(f"Manifest.db can't be read ({error.strerror}).") from error
+
+
+def _fingerprint(status: os.stat_result) -> str:
+    return f"{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
+
+
+class ManifestBuffer:
+    """The file's bytes, then one spare block (decrypting into a buffer wants a block of room).
+
+    `data` is a mapping (of the RAM file, or anonymous): its pages are zeroed by the kernel as they are
+    first written, while bytearray(n) would write n zeros first, holding the GIL (a third of a second for
+    300 MB). `wipe()` gives the memory back, overwriting plaintext first; it is idempotent and thread-safe.
+    """
+
+    def __init__(self, fingerprint: str, data: mmap.mmap, ram: RamFile | None) -> None:
+        self.fingerprint = fingerprint
+        self._data = data
+        self._ram = ram
+        self._decrypted = False
+        self._handed_over = False
+        self._wiping = threading.Lock()
+
+    @classmethod
+    def read(cls, path: Path, ram_files: RamFiles | None) -> "ManifestBuffer":
+        """Blocking. Raises `CorruptBackupError` when the file is missing or can't be read whole."""
+        try:
+            with path.open("rb", buffering=0) as file:
+                status = os.fstat(file.fileno())
+                buffer = cls._allocated(_fingerprint(status), status.st_size + BLOCK_SIZE, ram_files)
+                try:
+                    with memoryview(buffer._data) as view:
+                        if read_fully(file, view[: status.st_size]) != status.st_size:
+                            raise CorruptBackupError("Manifest.db changed while it was read.")
+                except BaseException:
+                    buffer._wipe()
+                    raise
+        except FileNotFoundError:
+            raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
+        except OSError as error:
+            raise CorruptBackupError(f"Manifest.db can't be read ({error.strerror}).") from error
+        return buffer
+
+    @classmethod
+    def _allocated(cls, fingerprint: str, size: int, ram_files: RamFiles | None) -> "ManifestBuffer":
+        ram = None if ram_files is None else ram_files.allocate(size)
+        if ram is not None and ram.file is not None:
+            return cls(fingerprint, mmap.mmap(ram.file.fileno(), size), ram)
+        data = mmap.mmap(-1, size)  # no RAM file wanted, or none could be made or filled
+        if hasattr(mmap, "MADV_HUGEPAGE"):
+            data.madvise(mmap.MADV_HUGEPAGE)  # fewer page faults, where the kernel has huge pages to spare
+        return cls(fingerprint, data, None)
+
+    def is_current(self, fingerprint: str) -> bool:
+        """Whether it still holds the bytes of the file's version `fingerprint` (not wiped, not used)."""
+        return not self._data.closed and self.fingerprint == fingerprint
+
+    def open_database(self, key: bytes | None, parallel_from: int) -> tuple[sqlite3.Connection, int]:
+        """Decrypts (with `key`), checks and hands the plaintext to SQLite: a connection to it, and its
+        length. The buffer is spent afterwards (and wiped, or being wiped in a thread of its own, after the
+        unlock has answered). Raises `CorruptBackupError` for a truncated, badly padded or non-SQLite file."""
+        self._handed_over = True
+        try:
+            with self._plaintext(key, parallel_from) as plaintext:
+                _check_header(plaintext)
+                length = len(plaintext)
+                if self._ram is None:
+                    connection = _deserialized(plaintext)
+            if self._ram is not None:
+                return self._take_ram_connection(length), length
+        except BaseException:
+            self._wipe()
+            raise
+        # SQLite holds its own copy: this one is wiped and unmapped after the unlock has answered.
+        threading.Thread(target=self._wipe, name="manifest-wipe", daemon=True).start()
+        return connection, length
+
+    def wipe(self) -> None:
+        """Gives the memory back unless `open_database` has it in hand already (then this returns at once)."""
+        if not self._handed_over:
+            self._wipe()
+
+    def _wipe(self) -> None:
+        """An anonymous mapping holding plaintext is overwritten with zeros first (at memset speed: a slice
+        assignment would first allocate as many); a RAM file's pages are freed with its last descriptor."""
+        with self._wiping:  # the wiping thread and an unlock that did not use the buffer may race
+            data = self._data
+            if not data.closed:
+                if self._ram is None and self._decrypted:
+                    buffer = (ctypes.c_char * len(data)).from_buffer(data)
+                    ctypes.memset(buffer, 0, len(data))
+                    del buffer
+                data.close()
+            if self._ram is not None:
+                self._ram.close()
+
+    def _plaintext(self, key: bytes | None, parallel_from: int) -> memoryview:
+        """Release the view before `wipe`."""
+        size = len(self._data) - BLOCK_SIZE
+        if key is None:
+            return memoryview(self._data)[:size]
+        if size == 0 or size % BLOCK_SIZE:
+            raise CorruptBackupError(
+                "Manifest.db is truncated: its size is not a whole number of AES blocks."
+            )
+        self._decrypted = True
+        with memoryview(self._data) as view:
+            decrypt_in_place(view, size, key, parallel_from)
+            padding = padding_length(view[size - BLOCK_SIZE : size])
+        if padding is None:
+            raise CorruptBackupError("Manifest.db does not decrypt: its padding is invalid.")
+        return memoryview(self._data)[: size - padding]
+
+    def _take_ram_connection(self, length: int) -> sqlite3.Connection:
+        """SQLite's connection to the RAM file, cut to the plaintext's `length`; our mapping and descriptor
+        of it are closed."""
+        ram = self._ram
+        if ram is None or ram.file is None or ram.connection is None:
+            raise ValueError("this manifest is not in a RAM file, or its connection was taken")
+        self._data.close()
+        ram.file.truncate(length)
+        ram.close_file()
+        connection, ram.connection = ram.connection, None
+        return connection
+
+
+def _check_header(plaintext: memoryview) -> None:
+    if len(plaintext) < _HEADER_SIZE or plaintext[: len(_SQLITE_HEADER)] != _SQLITE_HEADER:
+        raise CorruptBackupError("Manifest.db is not an SQLite database.")
+    if plaintext[18] == _WAL_VERSION:
+        # Our copy has no WAL file beside it; read it as a rollback-journal database.
+        plaintext[18] = plaintext[19] = _LEGACY_VERSION
+
+
+def _deserialized(plaintext: memoryview) -> sqlite3.Connection:
+    connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    try:
+        connection.deserialize(plaintext)
+    except sqlite3.Error as error:
+        connection.close()
+        raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
+    return connection
