@@ -51,3 +51,11 @@ def test_a_bad_dotenv_line_is_reported_too(tmp_path: Path) -> None:
     result = _run(["scan"], {}, tmp_path)
     assert result.returncode == 2
     assert "IOS_BACKUP_SESSIONS__TTL_SECONDS" in result.stderr
+
+
+def test_a_ram_folder_that_is_not_in_ram_stops_the_start(tmp_path: Path) -> None:
+    env = {"IOS_BACKUP_MANIFEST__MEMORY": "ram-file", "IOS_BACKUP_MANIFEST__RAM_FOLDER": str(tmp_path)}
+    result = _run(["serve"], env, tmp_path)
+    assert result.returncode == 2
+    assert "IOS_BACKUP_MANIFEST__RAM_FOLDER" in result.stderr
+    assert "not a tmpfs" in result.stderr

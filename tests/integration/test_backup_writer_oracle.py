@@ -15,9 +15,7 @@ from iphone_backup_decrypt import BackupNotEncryptedError, EncryptedBackup, Inco
 from iphone_backup_decrypt.utils import BackupKeyBag, FilePlist
 
 from ios_backup_api.adapters.backup_writer.file_ids import file_id
-from ios_backup_api.adapters.backup_writer.keybag import decode_tlv
 from ios_backup_api.adapters.backup_writer.keys import derive_key_encryption_key
-from ios_backup_api.adapters.backup_writer.payloads import payload_path
 from ios_backup_api.adapters.backup_writer.samples import DEMO_PASSPHRASE, demo_backups, rich_backup
 from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticBackup,
@@ -26,6 +24,7 @@ from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticSymlink,
 )
 from ios_backup_api.adapters.backup_writer.writer import write_backup
+from tests.support.vault_cases import decode_tlv, payload_of
 
 PASSPHRASE = "pässwörd-ñ-日本"
 DPIC = 1000
@@ -211,7 +210,7 @@ def test_directories_and_symlinks_keep_their_metadata_and_have_no_payload(
             assert record.encryption_key is None
         else:
             continue
-        assert not payload_path(encrypted_folder, entry.file_id).exists()
+        assert not payload_of(encrypted_folder, entry.file_id).exists()
 
 
 def test_manifest_db_is_a_page_aligned_database_encrypted_with_one_padding_block(
@@ -233,7 +232,7 @@ def test_encrypted_payloads_are_padded_except_when_empty(
 ) -> None:
     for file in regular_files(encrypted_spec):
         padded = 0 if file.size == 0 else (file.size // 16 + 1) * 16
-        assert payload_path(encrypted_folder, file.file_id).stat().st_size == padded, file.relative_path
+        assert payload_of(encrypted_folder, file.file_id).stat().st_size == padded, file.relative_path
 
 
 def test_the_keybag_has_the_layout_of_a_real_one(encrypted_folder: Path) -> None:
@@ -314,7 +313,7 @@ def test_an_unencrypted_backup_stores_payloads_as_they_are(
     plain_folder: Path, plain_spec: SyntheticBackup
 ) -> None:
     for file in regular_files(plain_spec):
-        assert payload_path(plain_folder, file.file_id).read_bytes() == file.read_bytes(), file.relative_path
+        assert payload_of(plain_folder, file.file_id).read_bytes() == file.read_bytes(), file.relative_path
 
 
 def test_the_oracle_refuses_an_unencrypted_backup(plain_folder: Path) -> None:

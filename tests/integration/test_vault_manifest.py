@@ -15,9 +15,11 @@ import pytest
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
+from ios_backup_api.adapters.vault.ram_file import RamFiles
 from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery
 from tests.support.vault_cases import (
+    RAM_FOLDER,
     SMALL_ID,
     CountingLoader,
     expected_listing,
@@ -216,3 +218,37 @@ async def test_unreadable_records_give_unknown_fields_and_other_kinds_are_not_li
     sixteen = listing["Library/sixteen.bin"]
     content = await handle.content(FileId(sixteen.file_id))
     assert [chunk async for chunk in content.read(ByteRange(0, content.length))] == [b"0123456789abcdef"]
+
+
+async def test_a_ram_file_that_cannot_be_made_falls_back_to_sqlites_own_copy(
+    small: tuple[Path, SyntheticBackup], tmp_path: Path
+) -> None:
+    folder, spec = small
+    loader = CountingLoader(RamFiles(tmp_path / "no-such-folder"))
+    handle = await folder_vault(folder.parent, loader).open(SMALL_ID, spec.passphrase)
+    assert (await handle.files(FileQuery(limit=1000))).items == expected_listing(spec)
+    assert len(loader.loaded) == 1
+
+
+async def test_the_ram_file_is_nameless_and_in_the_ram_folder(small: tuple[Path, SyntheticBackup]) -> None:
+    folder, spec = small
+    before = _ram_files_held()
+    handle = await folder_vault(folder.parent, CountingLoader(ram_files())).open(SMALL_ID, spec.passphrase)
+    ours = _ram_files_held() - before
+    assert ours, "SQLite holds the RAM file open"
+    assert all(target.startswith(f"{RAM_FOLDER}/") and target.endswith(" (deleted)") for _, target in ours)
+    await handle.close()
+    assert not ours & _ram_files_held(), "closing the last handle closes the RAM file"
+
+
+def _ram_files_held() -> set[tuple[str, str]]:
+    """(descriptor, target) of this process's open files named like the service's RAM files."""
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if "/ios-backup-api-" in target:
+            held.add((fd, target))
+    return held

@@ -6,6 +6,7 @@ import plistlib
 import secrets
 import shutil
 import stat
+import struct
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
-from ios_backup_api.adapters.backup_writer.keybag import decode_tlv, encode_tlv
+from ios_backup_api.adapters.backup_writer.keybag import encode_tlv
 from ios_backup_api.adapters.backup_writer.samples import rich_backup
 from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticBackup,
@@ -181,6 +182,16 @@ def copy_without_payload(folder: Path, into: Path, file_id: str) -> Path:
     shutil.copytree(folder, copy)
     payload_of(copy, file_id).unlink()
     return copy
+
+
+def decode_tlv(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """The (tag, value) items of a keybag, the inverse of the writer's `encode_tlv`."""
+    offset = 0
+    while offset + 8 <= len(data):
+        tag = data[offset : offset + 4]
+        (length,) = struct.unpack(">L", data[offset + 4 : offset + 8])
+        yield tag, data[offset + 8 : offset + 8 + length]
+        offset += 8 + length
 
 
 def set_keybag_value(folder: Path, tag: bytes, value: int) -> None:

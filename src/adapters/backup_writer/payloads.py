@@ -1,15 +1,10 @@
 """A regular file's payload, `<fileID[:2]>/<fileID>`: encrypted with the file's own key, or stored as is."""
 
 import os
-from pathlib import Path
 
 from ios_backup_api.adapters.backup_writer.content import CHUNK_SIZE
 from ios_backup_api.adapters.backup_writer.crypto import encrypt, encrypt_chunks
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
-
-
-def payload_path(folder: Path, file_id: str) -> Path:
-    return folder / file_id[:2] / file_id
 
 
 def write_payload(path: str | os.PathLike[str], file: SyntheticFile, file_key: bytes | None) -> None:
