@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from ios_backup_api.adapters.vault import payload
 from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError
 from ios_backup_api.domain.manifest import ByteRange, FileId
 from ios_backup_api.domain.ports.vault import FileContent
@@ -100,3 +101,26 @@ async def test_the_etag_changes_when_the_payload_is_rewritten(tmp_path: Path) ->
     after = (await handle.content(FileId(file.file_id))).etag
     assert after != before
     assert file.read_bytes().decode().strip() not in after
+
+
+async def test_the_plaintext_buffers_of_a_read_are_wiped_when_it_ends_or_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wiped: list[object] = []
+    real_wipe = payload._SpanDecrypter.wipe
+
+    def wipe(self: payload._SpanDecrypter) -> None:
+        wiped.append(self)
+        real_wipe(self)
+
+    monkeypatch.setattr(payload._SpanDecrypter, "wipe", wipe)
+    _, spec = write_small(tmp_path, encrypted=True)
+    handle = await folder_vault(tmp_path).open(SMALL_ID, spec.passphrase)
+    big = _file(spec, "Media/big.bin")
+    content = await handle.content(FileId(big.file_id))
+    assert len(b"".join([chunk async for chunk in content.read(ByteRange(0, content.length))])) == big.size
+    assert len(wiped) == 1
+    partial = content.read(ByteRange(0, content.length))
+    assert len(await anext(partial)) > 0
+    await partial.aclose()  # a client that went away
+    assert len(wiped) == 2
