@@ -56,7 +56,7 @@ def _fingerprint(folder: Path) -> str | None:
     parts = [_stat_part(folder_stat)]
     for name in MARKER_FILES:
         try:
-            parts.append(_stat_part((folder / name).stat()))
+            parts.append(_stat_part(os.lstat(folder / name)))
         except OSError:
             parts.append("-")
     return "|".join(parts) if any(part != "-" for part in parts[1:]) else None

@@ -1,5 +1,7 @@
 """What a backup folder's plists say, read once and with one set of rules, for the catalog and the vault."""
 
+import os
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,12 +88,19 @@ def _protection(manifest: dict[str, Any]) -> Protection:
 
 
 def _manifest_db(folder: Path) -> Path:
-    path = folder / MANIFEST_DB
-    if not path.is_file():
-        if (folder / MANIFEST_MBDB).is_file():
+    if not _is_regular_file(folder / MANIFEST_DB):
+        if _is_regular_file(folder / MANIFEST_MBDB):
             raise BackupFolderError("Backups of iOS 9 and older (Manifest.mbdb) are not supported.")
         raise BackupFolderError("Manifest.db is missing.")
-    return path
+    return folder / MANIFEST_DB
+
+
+def _is_regular_file(path: Path) -> bool:
+    """Without following a link: a link is no file of the backup's."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _dict(value: object) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Property lists of a backup folder, read with one set of limits."""
 
+import io
 import plistlib
 from pathlib import Path
 from typing import Any
 
+from ios_backup_api.adapters.backup_folder.opening import open_regular
 from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
 
 MAX_PLIST_BYTES = 64 * 1024 * 1024
@@ -12,7 +14,7 @@ MAX_PLIST_BYTES = 64 * 1024 * 1024
 def load_plist(folder: Path, name: str, *, required: bool) -> dict[str, Any]:
     """The dictionary in `folder/name`; `{}` for a missing optional one. Raises `BackupFolderError`."""
     try:
-        with (folder / name).open("rb") as file:
+        with io.BufferedReader(open_regular(folder, name)) as file:
             data = file.read(MAX_PLIST_BYTES + 1)
     except FileNotFoundError:
         if required:

@@ -2,8 +2,8 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
+from ios_backup_api.adapters.backup_folder.opening import FolderHandle
 from ios_backup_api.adapters.vault.ended import session_ended
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
@@ -19,7 +19,7 @@ class IosOpenBackup:
 
     def __init__(
         self,
-        folder: Path,
+        folder: FolderHandle,
         manifest: ManifestDatabase,
         keys: UnlockedKeybag | None,
         release: Callable[[], Awaitable[None]],

@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from ios_backup_api.adapters.backup_folder.opening import open_regular
 from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, padding_length
 from ios_backup_api.adapters.vault.in_place import decrypt_in_place
 from ios_backup_api.adapters.vault.ram_file import RamFile, RamFiles
@@ -25,9 +26,9 @@ _LEGACY_VERSION = 1
 
 
 def file_fingerprint(path: Path) -> str:
-    """Changes when the file is rewritten, so a new Manifest.db is loaded afresh."""
+    """Changes when the file is rewritten, so a new Manifest.db is loaded afresh. A link is not followed."""
     try:
-        return _fingerprint(path.stat())
+        return _fingerprint(os.lstat(path))
     except FileNotFoundError:
         raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
     except OSError as error:
@@ -58,7 +59,7 @@ class ManifestBuffer:
     def read(cls, path: Path, ram_files: RamFiles | None) -> "ManifestBuffer":
         """Blocking. Raises `CorruptBackupError` when the file is missing or can't be read whole."""
         try:
-            with path.open("rb", buffering=0) as file:
+            with open_regular(path.parent, path.name) as file:
                 status = os.fstat(file.fileno())
                 buffer = cls._allocated(_fingerprint(status), status.st_size + BLOCK_SIZE, ram_files)
                 try:

@@ -4,14 +4,13 @@ import asyncio
 import hashlib
 import io
 import os
-import stat
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
+from ios_backup_api.adapters.backup_folder.opening import FolderHandle
 from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, ZERO_IV, decryptor, plaintext_length
 from ios_backup_api.adapters.vault.ended import session_ended
 from ios_backup_api.adapters.vault.entries import FilesRow
@@ -29,14 +28,18 @@ READS_AHEAD = 1  # 2 and 3 were no faster here: the two cores are shared with th
 @dataclass(frozen=True, slots=True)
 class Payload:
     file_id: str
-    path: Path
+    folder: FolderHandle
     size: int
     etag: str
+
+    @property
+    def relative(self) -> str:
+        return f"{self.file_id[:2]}/{self.file_id}"
 
     def open(self) -> io.FileIO:
         """The payload, checked to be the one `content()` measured."""
         try:
-            file = io.FileIO(self.path, "r")
+            file = self.folder.open(self.relative)
         except OSError as error:
             raise CorruptBackupError(
                 f"The content of file {self.file_id} vanished while it was read."
@@ -67,7 +70,7 @@ class Payload:
 
 
 def open_content(
-    folder: Path, row: FilesRow, keys: UnlockedKeybag | None, is_open: Callable[[], bool]
+    folder: FolderHandle, row: FilesRow, keys: UnlockedKeybag | None, is_open: Callable[[], bool]
 ) -> FileContent:
     """Blocking (stat, unwrap, one block decrypted): run it in a worker thread.
     Raises `EntryNotFoundError` without a payload, `CorruptBackupError` for a damaged one."""
@@ -262,19 +265,16 @@ def _retrieve(future: "asyncio.Future[bytes]") -> None:
         future.exception()  # a read nobody waits for any more: its failure is not reported as unhandled
 
 
-def _find(folder: Path, file_id: str) -> Payload:
-    path = folder / file_id[:2] / file_id
+def _find(folder: FolderHandle, file_id: str) -> Payload:
     try:
-        status = path.stat()
+        status = folder.stat(f"{file_id[:2]}/{file_id}")
     except (FileNotFoundError, NotADirectoryError):
         raise EntryNotFoundError(f"The content of file {file_id} is missing from the backup.") from None
     except OSError as error:
         raise CorruptBackupError(
             f"The content of file {file_id} can't be read ({error.strerror})."
         ) from error
-    if not stat.S_ISREG(status.st_mode):
-        raise EntryNotFoundError(f"The content of file {file_id} is missing from the backup.")
-    return Payload(file_id, path, status.st_size, _etag(file_id, status))
+    return Payload(file_id, folder, status.st_size, _etag(file_id, status))
 
 
 def _etag(file_id: str, status: os.stat_result) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.backup_folder.layout import BackupLayout, read_layout
+from ios_backup_api.adapters.backup_folder.opening import FolderHandle
 from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
 from ios_backup_api.adapters.vault.handle import IosOpenBackup
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag, unlock_with_key, unlock_with_passphrase
@@ -60,14 +61,16 @@ class IosBackupVault:
         keys = await asyncio.to_thread(unlock_with_key, layout.protection.keybag, passphrase_key)
         return await self._open(backup_id, folder, layout, keys)
 
-    async def _layout(self, backup_id: str) -> tuple[Path, BackupLayout]:
+    async def _layout(self, backup_id: str) -> tuple[FolderHandle, BackupLayout]:
         folder = self._folders.folder(backup_id)
         if folder is None:
             raise BackupNotFoundError(backup_id)
         try:
-            return folder, await asyncio.to_thread(read_layout, folder)
+            return await asyncio.to_thread(_held_and_read, folder)
         except BackupFolderError as problem:
             raise CorruptBackupError(str(problem)) from None
+        except OSError as error:  # the folder vanished or can't be opened since the library saw it
+            raise BackupNotFoundError(backup_id) from error
 
     def _read_ahead(self, backup_id: str, manifest_db: Path) -> ReadAhead:
         """Manifest.db's bytes, read in a worker thread while the key is derived in another: I/O (and the
@@ -80,7 +83,7 @@ class IosBackupVault:
     async def _open(
         self,
         backup_id: str,
-        folder: Path,
+        folder: FolderHandle,
         layout: BackupLayout,
         keys: UnlockedKeybag | None,
         read_ahead: ReadAhead = None,
@@ -100,6 +103,12 @@ class IosBackupVault:
                 keys.forget()
             raise
         return IosOpenBackup(folder, manifest, keys, partial(self._manifests.release, version))
+
+
+def _held_and_read(folder: Path) -> tuple[FolderHandle, BackupLayout]:
+    """The folder held open (its payloads are read through it, wherever its path leads later) and its
+    layout read."""
+    return FolderHandle(folder), read_layout(folder)
 
 
 async def _settled(read_ahead: ReadAhead) -> ManifestBuffer | None:
