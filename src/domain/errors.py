@@ -24,7 +24,7 @@ class WrongPassphraseError(DomainError):
 
 
 class SessionRequiredError(DomainError):
-    """No live unlock session: the header is missing, the token unknown, or it expired."""
+    """No live unlock session: no session token was given, or it is unknown, or it expired."""
 
 
 class ForeignSessionError(DomainError):

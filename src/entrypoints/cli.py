@@ -15,9 +15,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        ram_files_for(
-            settings.manifest
-        )  # a RAM folder that is not in RAM stops here, not at the first unlock
+        if args.run in (_serve, _demo):  # a RAM folder not in RAM stops a start, not the first unlock
+            ram_files_for(settings.manifest)
     except SettingsError as error:
         print(f"ios-backup-api: bad configuration: {error}", file=sys.stderr)
         return 2

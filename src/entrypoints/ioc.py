@@ -85,7 +85,7 @@ class BackupFolderProvider(Provider):
     def vault(self, folders: BackupFolders, settings: Settings) -> BackupVault:
         manifest = settings.manifest
         loader = ManifestLoader(ram_files_for(manifest), manifest.parallel_decrypt_from_mib << 20)
-        return IosBackupVault(folders, loader)
+        return IosBackupVault(folders, loader, settings.unlock.max_concurrent_derivations)
 
 
 class SystemProvider(Provider):

@@ -54,9 +54,10 @@ class UnlockSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class ManifestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     memory: Literal["auto", "ram-file", "in-process"] = "auto"
-    """Where a decrypted Manifest.db is held: `ram-file` is a nameless file in `ram_folder` (a tmpfs), which
-    SQLite reads in place (one copy); `in-process` is SQLite's own memory (a second copy while it loads);
-    `auto` takes a RAM file where `ram_folder` is a tmpfs, and falls back when it has no room."""
+    """Where a decrypted Manifest.db is held: `ram-file` is a nameless file in `ram_folder`, which SQLite
+    reads in place (one copy), and the start fails unless that folder is a tmpfs; `in-process` is SQLite's
+    own memory (a second copy while it loads); `auto` takes RAM files where `ram_folder` is a tmpfs. With
+    either of the first, a manifest the tmpfs has no room for is held in-process."""
     ram_folder: Path = Path("/dev/shm")  # noqa: S108 - files there are made O_EXCL 0600 and unlinked at once
     parallel_decrypt_from_mib: int = 16
     """Manifests of this size or more are decrypted by two threads."""

@@ -156,7 +156,21 @@ def test_what_is_not_an_sqlite_database_is_corrupt(tmp_path: Path) -> None:
 def test_a_read_that_is_not_used_gives_its_memory_back(tmp_path: Path) -> None:
     path = tmp_path / "Manifest.db"
     path.write_bytes(_database(10))
+    before = _ram_descriptors()
     buffer = ManifestBuffer.read(path, RamFiles(ram_files().folder))
     assert buffer.is_current(buffer.fingerprint)
+    assert _ram_descriptors() - before, "the RAM file (ours and SQLite's descriptors) is open"
     buffer.wipe()
     assert not buffer.is_current(buffer.fingerprint)
+    assert not _ram_descriptors() - before, "both descriptors of the RAM file are closed"
+
+
+def _ram_descriptors() -> set[str]:
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if "/ios-backup-api-" in os.readlink(f"/proc/self/fd/{fd}"):
+                held.add(fd)
+        except OSError:
+            continue
+    return held

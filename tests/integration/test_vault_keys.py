@@ -1,5 +1,5 @@
 """The real vault's keybag: absurd or malformed parameters are corrupt, not slow; key derivation runs off
-the event loop, a bounded number at once."""
+the event loop, in threads of its own."""
 
 import asyncio
 import plistlib

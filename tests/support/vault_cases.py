@@ -123,7 +123,7 @@ LOADERS: dict[str, Callable[[], ManifestLoader]] = {
 
 def folder_vault(root: Path, loader: ManifestLoader | None = None) -> IosBackupVault:
     """The real vault over the backups under `root`, by default as the service runs on Linux."""
-    return IosBackupVault(BackupFolders(root), loader or LOADERS["ram-file"]())
+    return IosBackupVault(BackupFolders(root), loader or LOADERS["ram-file"](), derivation_threads=4)
 
 
 def payload_of(folder: Path, file_id: str) -> Path:

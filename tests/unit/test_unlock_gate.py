@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from ios_backup_api.adapters.sessions.attempts_memory import InMemoryFailedAttemptLog
-from ios_backup_api.domain.errors import TooManyAttemptsError, WrongPassphraseError
+from ios_backup_api.domain.errors import CatalogUnavailableError, TooManyAttemptsError, WrongPassphraseError
 from ios_backup_api.domain.manifest import EntryKind, FileQuery, ManifestEntry
 from ios_backup_api.domain.ports.vault import OpenBackup
 from ios_backup_api.domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
@@ -95,3 +95,35 @@ async def test_wrong_passphrases_are_counted_and_then_throttled() -> None:
 def test_the_limit_must_allow_one_derivation() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         _gate(_vault(), limit=0)
+
+
+class _AwayLog(InMemoryFailedAttemptLog):
+    """An attempt log whose database went away after the passphrase was checked."""
+
+    async def clear(self, backup_id: str) -> None:
+        raise CatalogUnavailableError("The catalog database failed while clearing: connection refused")
+
+
+async def test_a_handle_nobody_gets_because_the_attempt_log_failed_is_closed() -> None:
+    vault = _vault()
+    vault.release.set()
+    gate = UnlockGate(vault, FailedUnlockThrottle(FakeClock(), _AwayLog()), 2)
+    with pytest.raises(CatalogUnavailableError):
+        await gate.open("b", "secret")
+    assert len(vault.opened) == 1
+    assert not vault.opened[0].is_open
+
+
+async def test_an_abandoned_wrong_passphrase_still_counts() -> None:
+    vault = _vault()
+    gate = _gate(vault)
+    abandoned = asyncio.create_task(gate.open("b", "wrong"))
+    await asyncio.sleep(0)
+    abandoned.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await abandoned
+    vault.release.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    with pytest.raises(TooManyAttemptsError):
+        await gate.open("b", "secret")  # one failure was free: the abandoned guess used it

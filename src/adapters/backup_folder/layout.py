@@ -44,24 +44,33 @@ class Protection:
 
 @dataclass(frozen=True, slots=True)
 class BackupLayout:
-    device: Device
     protection: Protection
     manifest_db: Path
 
 
 def read_layout(folder: Path) -> BackupLayout:
-    """Blocking. Raises `BackupFolderError` with one sentence when the folder is no usable backup."""
+    """What the vault needs, from Manifest.plist alone (Info.plist can be megabytes of app icons). Blocking.
+    Raises `BackupFolderError` with one sentence when the folder is no usable backup."""
+    return _layout(folder, load_plist(folder, MANIFEST_PLIST, required=True))
+
+
+def read_device_and_layout(folder: Path) -> tuple[Device, BackupLayout]:
+    """What the catalog lists: the device from Info.plist (else Manifest.plist's Lockdown) and Status.plist,
+    and the layout by the same rules as `read_layout`. Blocking; raises `BackupFolderError`."""
     manifest = load_plist(folder, MANIFEST_PLIST, required=True)
     info = load_plist(folder, INFO_PLIST, required=True)
     status = load_plist(folder, STATUS_PLIST, required=False)
-    device = _device(info, _dict(manifest.get("Lockdown")), status)
+    return _device(info, _dict(manifest.get("Lockdown")), status), _layout(folder, manifest)
+
+
+def _layout(folder: Path, manifest: dict[str, Any]) -> BackupLayout:
     # Some tools write no IsEncrypted: then a ManifestKey (which only encrypted backups have) decides.
     is_encrypted = manifest.get("IsEncrypted", "ManifestKey" in manifest)
     if not isinstance(is_encrypted, bool):
         raise BackupFolderError("Manifest.plist has no valid IsEncrypted flag.")
     manifest_db = _manifest_db(folder)
     protection = _protection(manifest) if is_encrypted else Protection(is_encrypted=False)
-    return BackupLayout(device, protection, manifest_db)
+    return BackupLayout(protection, manifest_db)
 
 
 def _device(info: dict[str, Any], lockdown: dict[str, Any], status: dict[str, Any]) -> Device:

@@ -7,13 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
-from ios_backup_api.adapters.backup_folder.layout import BackupLayout, read_layout
+from ios_backup_api.adapters.backup_folder.layout import BackupLayout, Device, read_device_and_layout
 from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
 from ios_backup_api.domain.backups import BackupStatus, BackupSummary, CatalogedBackup
 
 
 class FolderBackupLibrary:
-    """The backups of `folders`, summarised from their plists (see `read_layout`)."""
+    """The backups of `folders`, summarised from their plists (see `read_device_and_layout`)."""
 
     def __init__(self, folders: BackupFolders) -> None:
         self._folders = folders
@@ -46,14 +46,13 @@ def _summary(folder: Path, size_bytes: int) -> BackupSummary:
     """A folder that can't be used comes back `unreadable`, with the reason and nothing else."""
     empty = _empty_summary(folder.name, size_bytes)
     try:
-        layout = read_layout(folder)
+        device, layout = read_device_and_layout(folder)
     except BackupFolderError as problem:
         return replace(empty, status=BackupStatus.UNREADABLE, problem=str(problem))
-    return _ready_summary(empty, layout)
+    return _ready_summary(empty, device, layout)
 
 
-def _ready_summary(empty: BackupSummary, layout: BackupLayout) -> BackupSummary:
-    device = layout.device
+def _ready_summary(empty: BackupSummary, device: Device, layout: BackupLayout) -> BackupSummary:
     return replace(
         empty,
         udid=device.udid,

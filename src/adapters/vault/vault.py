@@ -1,6 +1,7 @@
 """The BackupVault of real backup folders: Finder/iTunes backups, encrypted or not (iOS 10.2+ layout)."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -21,13 +22,15 @@ ReadAhead = asyncio.Future[ManifestBuffer] | None
 class IosBackupVault:
     """The backups of `folders`, read as their Manifest.plist says (see `read_layout`).
 
-    Key derivation runs in a worker thread; how many run at once is the caller's to bound (the domain's
-    unlock gate). While one runs, the backup's Manifest.db is read into memory beside it (one read per
-    backup at once), unless a handle already holds its manifest."""
+    Key derivation runs in threads of its own, `derivation_threads` of them: as many as the domain's unlock
+    gate admits at once, so an admitted derivation never queues and never takes the threads that listings
+    and downloads run in. While one runs, the backup's Manifest.db is read into memory beside it (one read
+    per backup at once), unless a handle already holds its manifest."""
 
-    def __init__(self, folders: BackupFolders, loader: ManifestLoader) -> None:
+    def __init__(self, folders: BackupFolders, loader: ManifestLoader, derivation_threads: int) -> None:
         self._folders = folders
         self._loader = loader
+        self._derivations = ThreadPoolExecutor(derivation_threads, thread_name_prefix="key-derivation")
         self._reading_ahead: set[str] = set()
         self._manifests = SharedManifests()
 
@@ -39,8 +42,8 @@ class IosBackupVault:
             raise WrongPassphraseError("This backup is encrypted: its passphrase is required.")
         read_ahead = self._read_ahead(backup_id, layout.manifest_db)
         try:
-            keybag = layout.protection.keybag
-            keys = await asyncio.to_thread(unlock_with_passphrase, keybag, passphrase)
+            derive = partial(unlock_with_passphrase, layout.protection.keybag, passphrase)
+            keys = await asyncio.get_running_loop().run_in_executor(self._derivations, derive)
             return await self._open(backup_id, folder, layout, keys, read_ahead)
         except asyncio.CancelledError:
             raise  # a load may still be reading it in its thread: the collector frees it

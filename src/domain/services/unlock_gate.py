@@ -41,7 +41,11 @@ class UnlockGate:
         except WrongPassphraseError:
             await self._throttle.failed(backup_id)
             raise
-        await self._throttle.succeeded(backup_id)
+        try:
+            await self._throttle.succeeded(backup_id)
+        except BaseException:  # the attempt log is away: nobody gets this handle, so its keys go now
+            await opened.close()
+            raise
         return opened
 
     def _finished(self, attempt: "asyncio.Future[OpenBackup]") -> None:
@@ -53,4 +57,9 @@ class UnlockGate:
         if not attempt.cancelled() and attempt.exception() is None:
             closing = asyncio.ensure_future(attempt.result().close())
             self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+            closing.add_done_callback(self._closed)
+
+    def _closed(self, closing: "asyncio.Task[None]") -> None:
+        self._closing.discard(closing)
+        if not closing.cancelled():
+            closing.exception()  # retrieved: a failing close is not reported as unhandled
