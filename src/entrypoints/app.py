@@ -23,6 +23,7 @@ from ios_backup_api.entrypoints.http.controllers.health import HealthController
 from ios_backup_api.entrypoints.http.controllers.manifest import ManifestController
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionsController
 from ios_backup_api.entrypoints.http.errors import STATUS_OF, domain_error_handler, range_error_handler
+from ios_backup_api.entrypoints.http.headers import add_response_headers
 from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
 from ios_backup_api.entrypoints.http.requests import JsonErrorsAre400Request
 from ios_backup_api.entrypoints.ioc import default_providers
@@ -94,6 +95,7 @@ def create_app(
         route_handlers=[public, protected],
         on_startup=[scan_once, start_sweeper],
         on_shutdown=[close_container],
+        before_send=[add_response_headers],
         exception_handlers={
             DomainError: domain_error_handler,
             RangeNotSatisfiableError: range_error_handler,

@@ -123,6 +123,8 @@ async def test_malformed_unlock_bodies_are_400_and_never_echo_the_passphrase(cli
         {"offset": str(2**63)},
         {"limit": "-1"},
         {"kind": "file\x00"},
+        {"path_like": "Library/SMS/sms.db\x00%"},
+        {"domain": "HomeDomain\x00"},
     ],
     ids=lambda params: f"{next(iter(params))}-{len(next(iter(params.values())))}",
 )
@@ -202,3 +204,19 @@ def test_the_real_server_refuses_raw_traversal_and_an_endless_chunked_body(
             endless,
         )
         assert status == 413, body
+
+
+async def test_every_response_forbids_guessing_its_type(client: Client) -> None:
+    session = await _session(client)
+    listed = await client.get(f"/backups/{PLAIN_ID}/files", params={"kind": "file"}, headers=session)
+    file_id = listed.json()["items"][0]["file_id"]
+    responses = [
+        listed,
+        await client.get(f"/backups/{PLAIN_ID}/file/{file_id}", headers=session),
+        await client.get(f"/backups/{PLAIN_ID}/file/{'0' * 40}", headers=session),
+        await client.get("/backups", headers={"X-API-Token": "wrong-wrong-wrong-wrong"}),
+        await client.get("/healthz"),
+        await client.get("/schema/openapi.json"),
+        await client.get("/no/such/route"),
+    ]
+    assert [response.headers.get("x-content-type-options") for response in responses] == ["nosniff"] * 7

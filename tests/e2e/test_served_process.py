@@ -52,7 +52,16 @@ def test_serve_on_the_default_sqlite_catalog(tmp_path: Path) -> None:
     write_samples(base)
     with running_server(_env(base, None, home, tmp), work, tmp_path / "server.log") as server:
         _check_listing_and_refresh(server.url, base)
-    assert list(home.rglob("catalog.sqlite3")), "the default catalog lives in the user's data folder"
+    catalogs = list(home.rglob("catalog.sqlite3*"))
+    assert [path.name for path in catalogs if path.name == "catalog.sqlite3"], "it lives in the data folder"
+    # Owner only, whatever the umask (the test's is the usual 022): the catalog names the backups.
+    assert {path.name: oct(path.stat().st_mode & 0o777) for path in catalogs} == {
+        path.name: "0o600" for path in catalogs
+    }
+    folder = catalogs[0].parent
+    assert [oct(path.stat().st_mode & 0o777) for path in (folder, folder.parent, folder.parent.parent)] == [
+        "0o700"
+    ] * 3
 
 
 @pytest.mark.postgres

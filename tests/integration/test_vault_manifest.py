@@ -252,3 +252,40 @@ def _ram_files_held() -> set[tuple[str, str]]:
         if "/ios-backup-api-" in target:
             held.add((fd, target))
     return held
+
+
+PLAIN_FILES = "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags, file BLOB)"
+SCHEMAS_NO_BACKUP_HAS = {
+    "generated column": (
+        "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT GENERATED ALWAYS AS"
+        " (printf('%.*c', 20000000, 'x')) VIRTUAL, relativePath TEXT, flags INTEGER, file BLOB)",
+        "generated columns",
+    ),
+    "virtual table": (
+        "CREATE VIRTUAL TABLE Files USING fts5(fileID, domain, relativePath, flags, file)",
+        "virtual table",
+    ),
+    "trigger": (
+        f"{PLAIN_FILES}; CREATE TRIGGER grow AFTER INSERT ON Files BEGIN SELECT 1; END",
+        "triggers or views",
+    ),
+    "view": (
+        f"{PLAIN_FILES}; CREATE VIEW big AS SELECT printf('%.*c', 20000000, 'x')",
+        "triggers or views",
+    ),
+}
+
+
+@pytest.mark.parametrize("schema", list(SCHEMAS_NO_BACKUP_HAS))
+async def test_a_manifest_db_that_runs_sql_of_its_own_is_refused(tmp_path: Path, schema: str) -> None:
+    folder, _ = write_small(tmp_path, encrypted=False)
+    manifest = folder / "Manifest.db"
+    with closing(sqlite3.connect(manifest)) as connection:
+        rows = connection.execute("SELECT fileID, domain, relativePath, flags, file FROM Files").fetchall()
+        connection.execute("DROP TABLE Files")
+        connection.executescript(SCHEMAS_NO_BACKUP_HAS[schema][0])
+        if schema != "generated column":
+            connection.executemany("INSERT INTO Files VALUES (?, ?, ?, ?, ?)", rows)
+        connection.commit()
+    with pytest.raises(CorruptBackupError, match=SCHEMAS_NO_BACKUP_HAS[schema][1]):
+        await folder_vault(tmp_path).open(SMALL_ID, None)

@@ -1,3 +1,4 @@
+import os
 import sqlite3
 from contextlib import suppress
 from pathlib import Path
@@ -60,15 +61,15 @@ def _postgres_engine(url: URL) -> AsyncEngine:
 
 def _sqlite_engine(url: URL) -> AsyncEngine:
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
-    folder = _database_folder(url)
+    database = _database_file(url)
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "do_connect")
-    def make_folder(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> None:
+    def make_private_file(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> None:
         # On each connect rather than once: a folder that can't be made yet (an unmounted volume) is
         # reported as an unavailable catalog, and works once it can be.
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
+        if database is not None:
+            _create_private(database)
 
     @event.listens_for(sync_engine, "connect")
     def configure(dbapi_connection: Any, connection_record: Any) -> None:
@@ -93,8 +94,30 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     return engine
 
 
-def _database_folder(url: URL) -> Path | None:
+def _database_file(url: URL) -> Path | None:
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return Path(database).parent
+    return Path(database)
+
+
+def _create_private(database: Path) -> None:
+    """The folders and the file the catalog needs, where missing, readable by their owner only whatever the
+    umask (0700 and 0600; SQLite gives its -wal and -shm files the database file's mode)."""
+    missing = []
+    folder = database.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        with suppress(FileExistsError):
+            created.mkdir()
+            os.chmod(created, 0o700)
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except FileExistsError:
+        return  # an existing catalog keeps the mode its owner gave it
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)

@@ -155,9 +155,21 @@ class ManifestDatabase:
 
 
 def _check_files_table(connection: sqlite3.Connection) -> None:
-    kind = connection.execute("SELECT type FROM sqlite_master WHERE name = 'Files'").fetchone()
-    if kind is None or kind[0] != "table":
+    """A Files table as backups have it: a plain table of plain columns, and nothing in the database that
+    runs SQL of the file's own (a generated column, a virtual table's module, a trigger or a view could cost
+    any amount of memory or time to read, from a tiny file)."""
+    entry = connection.execute("SELECT type, sql FROM sqlite_master WHERE name = 'Files'").fetchone()
+    if entry is None or entry[0] != "table":
         raise CorruptBackupError("Manifest.db has no Files table.")
+    if str(entry[1] or "").lstrip().upper().startswith("CREATE VIRTUAL"):
+        raise CorruptBackupError("Manifest.db's Files table is a virtual table, which no backup has.")
+    if any(column[-1] for column in connection.execute("PRAGMA table_xinfo(Files)")):
+        raise CorruptBackupError("Manifest.db's Files table has generated columns, which no backup has.")
+    (code,) = connection.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')"
+    ).fetchone()
+    if code:
+        raise CorruptBackupError("Manifest.db holds triggers or views, which no backup has.")
     connection.execute(f"SELECT {_COLUMNS} FROM Files LIMIT 0")  # noqa: S608 - constant SQL
 
 

@@ -20,6 +20,9 @@ _MEANINGS = {
     503: "The catalog database is unavailable",
 }
 
+NO_NUL = "^[^\\x00]*$"
+"""No NUL character: SQLite would end the text there, and match what the client did not ask for."""
+
 BackupId = Annotated[
     str,
     Parameter(min_length=1, max_length=255, description="The backup folder's name under the base path"),

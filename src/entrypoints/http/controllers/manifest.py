@@ -7,7 +7,7 @@ from litestar.params import FromQuery, QueryParameter
 from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntryKind, FileQuery
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
-from ios_backup_api.entrypoints.http.openapi import BackupId, errors
+from ios_backup_api.entrypoints.http.openapi import NO_NUL, BackupId, errors
 from ios_backup_api.entrypoints.http.schemas import DomainListOut, FilePageOut
 
 
@@ -25,8 +25,8 @@ class ManifestController(Controller):
         backup_id: BackupId,
         sessions: FromDishka[SessionLifecycle],
         session_token: SessionHeader = None,
-        domain: Annotated[str | None, QueryParameter(max_length=1024)] = None,
-        path_like: Annotated[str | None, QueryParameter(max_length=1024)] = None,
+        domain: Annotated[str | None, QueryParameter(max_length=1024, pattern=NO_NUL)] = None,
+        path_like: Annotated[str | None, QueryParameter(max_length=1024, pattern=NO_NUL)] = None,
         kind: FromQuery[Literal["file", "directory", "symlink"] | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         offset: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
