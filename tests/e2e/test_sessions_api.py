@@ -144,6 +144,36 @@ async def test_ranges_return_the_right_bytes(client: Client, samples: dict[str, 
     assert unsatisfiable.headers["content-range"] == f"bytes */{n}"
 
 
+async def test_conditional_requests_compare_the_etag(
+    client: Client, samples: dict[str, SyntheticBackup]
+) -> None:
+    headers = {"X-Backup-Session": await unlock(client, ENCRYPTED_ID)}
+    big = max(regular_files(samples[ENCRYPTED_ID]), key=lambda f: f.size)
+    data, url = big.read_bytes(), f"/backups/{ENCRYPTED_ID}/file/{big.file_id}"
+    etag = (await client.get(url, headers={**headers, "Range": "bytes=0-0"})).headers["etag"]
+    stale = '"0123456789abcdef0123456789abcdef"'
+
+    def get(**extra: str):  # type: ignore[no-untyped-def]
+        return client.get(url, headers={**headers, **extra})
+
+    resumed = await get(Range="bytes=10-19", **{"If-Range": etag})
+    assert (resumed.status_code, resumed.content) == (206, data[10:20])
+    restarted = await get(Range="bytes=10-19", **{"If-Range": stale})
+    assert (restarted.status_code, restarted.content) == (200, data), "a stale version is sent whole"
+    by_date = await get(Range="bytes=10-19", **{"If-Range": "Tue, 01 Dec 2026 08:00:00 GMT"})
+    assert by_date.status_code == 200
+    for unchanged in (etag, f"W/{etag}", f"{stale}, {etag}", "*"):
+        not_modified = await get(**{"If-None-Match": unchanged})
+        assert (not_modified.status_code, not_modified.content) == (304, b""), unchanged
+        assert not_modified.headers["etag"] == etag
+    assert (await get(**{"If-None-Match": stale})).status_code == 200
+    assert (await get(**{"If-Match": etag})).status_code == 200
+    for other in (stale, f"W/{etag}"):
+        failed = await get(**{"If-Match": other})
+        assert failed.status_code == 412, other
+        assert failed.json()["status_code"] == 412
+
+
 async def test_non_files_and_unknown_ids_are_404(client: Client, samples: dict[str, SyntheticBackup]) -> None:
     headers = {"X-Backup-Session": await unlock(client, ENCRYPTED_ID)}
     directory = next(e for e in samples[ENCRYPTED_ID].all_entries() if isinstance(e, SyntheticDirectory))

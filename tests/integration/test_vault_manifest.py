@@ -5,6 +5,7 @@ import os
 import plistlib
 import shutil
 import sqlite3
+import struct
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import replace
@@ -289,3 +290,48 @@ async def test_a_manifest_db_that_runs_sql_of_its_own_is_refused(tmp_path: Path,
         connection.commit()
     with pytest.raises(CorruptBackupError, match=SCHEMAS_NO_BACKUP_HAS[schema][1]):
         await folder_vault(tmp_path).open(SMALL_ID, None)
+
+
+def _record_with_a_huge_size() -> bytes:
+    """A record whose Size is an integer of 16 KiB, as a hostile file may write (plistlib reads it)."""
+    archive = plistlib.dumps(
+        {"$archiver": "NSKeyedArchiver", "$top": {"root": plistlib.UID(1)},
+         "$objects": ["$null", {"Size": 2**64 - 1, "Mode": 0o100644, "ProtectionClass": 3}]},
+        fmt=plistlib.FMT_BINARY,
+    )  # fmt: skip
+    marker = b"\x14" + (2**64 - 1).to_bytes(16, "big")  # plistlib's 16-byte integer...
+    assert marker in archive
+    # ...made 16 KiB wide: the offsets after it move, so the offset table is rewritten.
+    start = archive.index(marker)
+    wide = b"\x1e" + (2**131072 - 1).to_bytes(16384, "big")
+    rebuilt = archive[:start] + wide + archive[start + len(marker) :]
+    shift = len(wide) - len(marker)
+    offset_size, ref_size, count, top, table = struct.unpack(">6xBBQQQ", archive[-32:])
+    offsets = [int.from_bytes(archive[table + i * offset_size : table + (i + 1) * offset_size], "big")
+               for i in range(count)]  # fmt: skip
+    moved = [offset + shift if offset > start else offset for offset in offsets]
+    width = 4
+    body = rebuilt[: table + shift]
+    trailer = struct.pack(">6xBBQQQ", width, ref_size, count, top, len(body))
+    return body + b"".join(offset.to_bytes(width, "big") for offset in moved) + trailer
+
+
+async def test_rows_with_text_that_is_not_utf8_or_absurd_integers_are_listed_with_what_can_be_read(
+    tmp_path: Path,
+) -> None:
+    folder, spec = write_small(tmp_path, encrypted=False)
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        connection.execute(
+            "UPDATE Files SET domain = CAST(X'486f6d65ff446f6d61696e' AS TEXT) WHERE relativePath = 'Library'"
+        )
+        connection.execute(
+            "UPDATE Files SET file = ? WHERE relativePath = 'Library/sixteen.bin'",
+            (_record_with_a_huge_size(),),
+        )
+        connection.commit()
+    handle = await folder_vault(tmp_path).open(SMALL_ID, None)
+    page = await handle.files(FileQuery(limit=1000))
+    assert page.total == len(expected_listing(spec))
+    assert "Home\ufffdDomain" in await handle.domains()
+    sixteen = next(entry for entry in page.items if entry.relative_path == "Library/sixteen.bin")
+    assert (sixteen.size, sixteen.mode, sixteen.protection_class) == (None, 0o100644, 3)

@@ -73,7 +73,8 @@ def is_int(value: object) -> bool:
 
 
 def count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    # Our decoder's rule for plistlib's ints: non-negative and within a signed 64-bit integer.
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 else None
 
 
 def moment(value: object) -> datetime | None:

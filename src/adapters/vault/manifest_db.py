@@ -53,10 +53,12 @@ class ManifestDatabase:
     def opened(cls, connection: sqlite3.Connection, size: int) -> "ManifestDatabase":
         """The database on SQLite's `connection` to a plaintext of `size` bytes, configured so that nothing
         spills to disk; closes the connection and raises `CorruptBackupError` when it is no manifest."""
+        # A row whose text is not UTF-8 is listed with U+FFFD where the bytes were, never failing the listing
+        # nor echoing the raw bytes.
+        connection.text_factory = _text
         try:
-            connection.execute(
-                "PRAGMA temp_store = MEMORY"
-            )  # sorts and indexes never spill to temporary files
+            # Sorts and indexes never spill to temporary files.
+            connection.execute("PRAGMA temp_store = MEMORY")
             connection.execute("PRAGMA journal_mode = OFF")  # building the index writes no journal file
             connection.execute("PRAGMA locking_mode = EXCLUSIVE")  # the only connection: no lock calls
             connection.execute(f"PRAGMA mmap_size = {2 * size + (64 << 20)}")  # a RAM file is read in place
@@ -152,6 +154,10 @@ class ManifestDatabase:
         if self._connection is None:
             raise session_ended()
         return self._connection
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
 
 
 def _check_files_table(connection: sqlite3.Connection) -> None:

@@ -84,8 +84,15 @@ def _object(objects: list[object], reference: object) -> object:
     return None
 
 
+MAX_COUNT = 2**63 - 1
+"""A size, mode, time or class past a signed 64-bit integer is no phone's (a record may claim 16 KiB of
+digits): it is unknown, like any malformed field, and every answer stays within what JSON readers take."""
+
+
 def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+        return value
+    return None
 
 
 def _moment(value: object) -> datetime | None:

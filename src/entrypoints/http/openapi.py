@@ -14,6 +14,7 @@ _MEANINGS = {
     403: "The X-Backup-Session belongs to another backup",
     404: "No such backup, manifest entry or file content",
     409: "The backup can't be opened: it is unreadable or damaged (the detail says why)",
+    412: "If-Match names another version of the file",
     413: "The request body is larger than the service accepts",
     416: "The range is not satisfiable (Content-Range gives the length)",
     429: "Too many failed unlock attempts, or too many unlocks at once (Retry-After says when to retry)",
