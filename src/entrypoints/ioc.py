@@ -84,7 +84,11 @@ class BackupFolderProvider(Provider):
     @provide
     def vault(self, folders: BackupFolders, settings: Settings) -> BackupVault:
         manifest = settings.manifest
-        loader = ManifestLoader(ram_files_for(manifest), manifest.parallel_decrypt_from_mib << 20)
+        loader = ManifestLoader(
+            ram_files_for(manifest),
+            manifest.parallel_decrypt_from_mib << 20,
+            manifest.read_ahead_max_mib << 20,
+        )
         return IosBackupVault(folders, loader, settings.unlock.max_concurrent_derivations)
 
 

@@ -61,6 +61,9 @@ class ManifestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ram_folder: Path = Path("/dev/shm")  # noqa: S108 - files there are made O_EXCL 0600 and unlinked at once
     parallel_decrypt_from_mib: int = 16
     """Manifests of this size or more are decrypted by two threads."""
+    read_ahead_max_mib: int = 512
+    """A Manifest.db of at most this size is read while the passphrase's key is derived; a larger one is read
+    once the passphrase proved right, so wrong guesses never cost its size in memory."""
 
 
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -99,6 +102,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             "UNLOCK__FIRST_DELAY_SECONDS",
             "must be positive and at most UNLOCK__MAX_DELAY_SECONDS (at most 86400)",
         )
+        _check(self.manifest.read_ahead_max_mib >= 0, "MANIFEST__READ_AHEAD_MAX_MIB", "must not be negative")
         _check(
             self.manifest.parallel_decrypt_from_mib >= 1,
             "MANIFEST__PARALLEL_DECRYPT_FROM_MIB",

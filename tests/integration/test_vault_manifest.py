@@ -17,7 +17,7 @@ from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, Syntheti
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.ram_file import RamFiles
-from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError
+from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError, WrongPassphraseError
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery
 from tests.support.vault_cases import (
     RAM_FOLDER,
@@ -335,3 +335,21 @@ async def test_rows_with_text_that_is_not_utf8_or_absurd_integers_are_listed_wit
     assert "Home\ufffdDomain" in await handle.domains()
     sixteen = next(entry for entry in page.items if entry.relative_path == "Library/sixteen.bin")
     assert (sixteen.size, sixteen.mode, sixteen.protection_class) == (None, 0o100644, 3)
+
+
+async def test_a_manifest_larger_than_the_read_ahead_bound_is_read_only_for_a_right_passphrase(
+    tmp_path: Path,
+) -> None:
+    _, spec = write_small(tmp_path, encrypted=True)
+    bounded = CountingLoader(ram_files(), read_ahead_max=0)
+    vault = folder_vault(tmp_path, bounded)
+    with pytest.raises(WrongPassphraseError):
+        await vault.open(SMALL_ID, "a wrong guess")
+    assert bounded.reads == 0, "a wrong guess costs no read of the manifest"
+    handle = await vault.open(SMALL_ID, spec.passphrase)
+    assert bounded.reads == 1
+    assert (await handle.files(FileQuery())).total == len(expected_listing(spec))
+    unbounded = CountingLoader(ram_files())
+    with pytest.raises(WrongPassphraseError):
+        await folder_vault(tmp_path, unbounded).open(SMALL_ID, "a wrong guess")
+    assert unbounded.reads == 1, "below the bound it is read while the key is derived"

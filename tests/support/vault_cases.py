@@ -94,9 +94,16 @@ class CountingLoader(ManifestLoader):
     """The real loader, keeping each database it loaded: a test can tell how often it loaded and whether
     a database was dropped (its queries then raise `SessionRequiredError`)."""
 
-    def __init__(self, ram_files: RamFiles | None = None, parallel_from: int = SERIAL) -> None:
-        super().__init__(ram_files, parallel_from)
+    def __init__(
+        self, ram_files: RamFiles | None = None, parallel_from: int = SERIAL, read_ahead_max: int = 1 << 40
+    ) -> None:
+        super().__init__(ram_files, parallel_from, read_ahead_max)
         self.loaded: list[ManifestDatabase] = []
+        self.reads = 0
+
+    def read(self, path: Path) -> ManifestBuffer:
+        self.reads += 1
+        return super().read(path)
 
     def load(
         self, path: Path, manifest_key: bytes | None, read_ahead: ManifestBuffer | None = None

@@ -1,5 +1,6 @@
 """Manifest.db from a backup folder into memory, decrypted there: never onto disk."""
 
+import os
 from pathlib import Path
 
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer, file_fingerprint
@@ -10,15 +11,30 @@ from ios_backup_api.adapters.vault.ram_file import RamFiles
 class ManifestLoader:
     """`ram_files` holds the plaintext where SQLite reads it in place; None (or a RAM file that can't be
     made or filled) means SQLite's own copy. Manifests of `parallel_from` bytes or more are decrypted by
-    two threads. Both are the operator's choice (settings), and the vault's contract suite runs over each."""
+    two threads; only those of at most `read_ahead_max` bytes are read before the passphrase is known to be
+    right. These are the operator's choice (settings), and the vault's contract suite runs over each way of
+    holding and decrypting."""
 
-    def __init__(self, ram_files: RamFiles | None, parallel_from: int) -> None:
+    def __init__(
+        self, ram_files: RamFiles | None, parallel_from: int, read_ahead_max: int = 512 << 20
+    ) -> None:
         self._ram_files = ram_files
         self._parallel_from = parallel_from
+        self._read_ahead_max = read_ahead_max
 
     def read(self, path: Path) -> ManifestBuffer:
-        """The file's bytes, e.g. while the passphrase's key is being derived. Blocking."""
+        """The file's bytes. Blocking."""
         return ManifestBuffer.read(path, self._ram_files)
+
+    def read_ahead(self, path: Path) -> ManifestBuffer | None:
+        """The file's bytes while the passphrase's key is being derived, before anyone knows the passphrase is
+        right: only for a file of at most `read_ahead_max` bytes (a file claiming gigabytes is read once the
+        key unlocked the keybag, so wrong guesses cost no memory). Blocking; None when it is not read."""
+        try:
+            size = os.lstat(path).st_size
+        except OSError:
+            return None  # the load reads the file itself, and reports what is wrong
+        return self.read(path) if size <= self._read_ahead_max else None
 
     def load(
         self, path: Path, manifest_key: bytes | None, read_ahead: ManifestBuffer | None = None

@@ -16,7 +16,7 @@ from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
 from ios_backup_api.adapters.vault.sharing import SharedManifests
 from ios_backup_api.domain.errors import BackupNotFoundError, CorruptBackupError, WrongPassphraseError
 
-ReadAhead = asyncio.Future[ManifestBuffer] | None
+ReadAhead = asyncio.Future[ManifestBuffer | None] | None
 
 
 class IosBackupVault:
@@ -81,7 +81,7 @@ class IosBackupVault:
         if backup_id in self._reading_ahead or self._manifests.holds(backup_id):
             return None
         self._reading_ahead.add(backup_id)
-        return asyncio.ensure_future(asyncio.to_thread(self._loader.read, manifest_db))
+        return asyncio.ensure_future(asyncio.to_thread(self._loader.read_ahead, manifest_db))
 
     async def _open(
         self,
@@ -124,6 +124,6 @@ async def _settled(read_ahead: ReadAhead) -> ManifestBuffer | None:
         return None
 
 
-def _wipe_unused(future: "asyncio.Future[ManifestBuffer]") -> None:
-    if not future.cancelled() and future.exception() is None:
-        asyncio.get_running_loop().run_in_executor(None, future.result().wipe)
+def _wipe_unused(future: "asyncio.Future[ManifestBuffer | None]") -> None:
+    if not future.cancelled() and future.exception() is None and (read := future.result()) is not None:
+        asyncio.get_running_loop().run_in_executor(None, read.wipe)

@@ -8,6 +8,7 @@ from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Ent
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
 from ios_backup_api.entrypoints.http.openapi import NO_NUL, BackupId, errors
+from ios_backup_api.entrypoints.http.queries import integers_are_digits
 from ios_backup_api.entrypoints.http.schemas import DomainListOut, FilePageOut
 
 
@@ -18,6 +19,7 @@ class ManifestController(Controller):
     @get(
         "/files",
         summary="Manifest entries, filtered and paged, ordered by domain then relative path",
+        before_request=integers_are_digits,
         responses=errors(400, 401, 403, 404, 409, 503),
     )
     async def files(
