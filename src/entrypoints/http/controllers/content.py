@@ -14,11 +14,13 @@ from ios_backup_api.entrypoints.http.disposition import content_disposition, con
 from ios_backup_api.entrypoints.http.errors import error_response
 from ios_backup_api.entrypoints.http.openapi import BackupId, FileIdParam, any_content, errors
 from ios_backup_api.entrypoints.http.ranges import requested_range
+from ios_backup_api.entrypoints.http.stream_end import DownloadsEndQuietly, ending_with_the_session
 
 
 class ContentController(Controller):
     path = "/backups/{backup_id:str}/file"
     tags = ["content"]  # noqa: RUF012 - litestar reads it as a class attribute
+    middleware = [DownloadsEndQuietly()]  # noqa: RUF012 - litestar reads it as a class attribute
 
     @get(
         "/{file_id:str}",
@@ -63,7 +65,7 @@ class ContentController(Controller):
         if wanted is not None:
             headers["Content-Range"] = f"bytes {sent.start}-{sent.stop - 1}/{content.length}"
         return Stream(
-            content.read(sent),
+            ending_with_the_session(content.read(sent)),
             status_code=206 if wanted is not None else 200,
             media_type=content_type(content.relative_path),
             headers=headers,

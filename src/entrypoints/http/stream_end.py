@@ -1,0 +1,49 @@
+"""A download whose session ends while it streams (lock, expiry, the backup's removal) stops there: the
+connection is closed, and the log says so in one line, not with a traceback."""
+
+import logging
+from collections.abc import AsyncIterator
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from ios_backup_api.domain.errors import SessionRequiredError
+
+logger = logging.getLogger("ios_backup_api")
+
+
+class DownloadEndedError(Exception):
+    """The stream of a file stopped because its session ended; its response can't be completed."""
+
+
+async def ending_with_the_session(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except SessionRequiredError:
+        raise DownloadEndedError from None
+
+
+class DownloadsEndQuietly(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        try:
+            await next_app(scope, receive, send)
+        except Exception as error:
+            # Litestar reports a failure after the response started as its own exception, caused by the
+            # stream's task group: the download's end is found down that chain.
+            if not _ended_by_the_session(error):
+                raise
+            logger.info("A download stopped: its session ended (locked, expired or its backup removed).")
+
+
+def _ended_by_the_session(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, DownloadEndedError):
+            return True
+        if isinstance(error, BaseExceptionGroup):
+            return any(_ended_by_the_session(inner) for inner in error.exceptions)
+        error = error.__cause__
+    return False
