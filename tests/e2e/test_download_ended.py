@@ -2,18 +2,26 @@
 it, not a traceback; the service goes on serving."""
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
-from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, write_samples
+from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, encrypted_spec
 from tests.support.server import running_server
 
 TOKEN = "download-ended-api-token-0123456789"
 
 
 def test_a_download_cut_by_a_lock_ends_with_one_log_line(tmp_path: Path) -> None:
-    write_samples(tmp_path / "backups")
+    # Far more than the socket buffers hold, so the lock lands while the server still has chunks to send.
+    big_file = SyntheticFile.of_size("HomeDomain", "Library/big.bin", 64 << 20, seed=9, protection_class=3)
+    spec = encrypted_spec()
+    write_backup(
+        tmp_path / "backups" / ENCRYPTED_ID, replace(spec, entries=(*spec.entries, big_file)), seed=2
+    )
     env = {
         "HOME": str(tmp_path),
         "IOS_BACKUP_SECURITY__API_TOKEN": TOKEN,
@@ -30,7 +38,7 @@ def test_a_download_cut_by_a_lock_ends_with_one_log_line(tmp_path: Path) -> None
             f"/backups/{ENCRYPTED_ID}/files", params={"kind": "file", "limit": 1000}, headers=session
         )
         big = max(files.json()["items"], key=lambda item: item["size"] or 0)
-        assert big["size"] > 2 << 20
+        assert big["size"] == 64 << 20
         received = 0
         with client.stream(
             "GET", f"/backups/{ENCRYPTED_ID}/file/{big['file_id']}", headers=session
