@@ -12,26 +12,13 @@ import httpx
 import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
-from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files, write_samples
+from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files
 from tests.support.server import RunningServer, running_server
 from tests.support.vault_cases import payload_of
 
 TOKEN = "hostile-folders-api-token-0123456789"
 HEADERS = {"X-API-Token": TOKEN}
 SECRET = b"SECRET-FROM-OUTSIDE-THE-BASE-PATH\n" * 64
-
-
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, SyntheticBackup]]:
-    root = tmp_path_factory.mktemp("hostile-samples")
-    return root, write_samples(root)
-
-
-@pytest.fixture
-def base(samples: tuple[Path, dict[str, SyntheticBackup]], tmp_path: Path) -> Path:
-    base = tmp_path / "backups"
-    shutil.copytree(samples[0], base)
-    return base
 
 
 @pytest.fixture
@@ -42,11 +29,11 @@ def outside(tmp_path: Path) -> Path:
     return folder
 
 
-def _serve(base: Path, tmp_path: Path) -> Iterator[RunningServer]:
+def _serve(base_path: Path, tmp_path: Path) -> Iterator[RunningServer]:
     env = {
         "HOME": str(tmp_path),
         "IOS_BACKUP_SECURITY__API_TOKEN": TOKEN,
-        "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(base),
+        "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(base_path),
     }
     with running_server(env, tmp_path, tmp_path / "server.log") as server:
         yield server
@@ -71,18 +58,18 @@ def _listed(client: httpx.Client) -> dict[str, dict[str, object]]:
 
 
 def test_links_inside_a_backup_lead_nowhere(
-    base: Path, outside: Path, tmp_path: Path, samples: tuple[Path, dict[str, SyntheticBackup]]
+    base_path: Path, outside: Path, tmp_path: Path, samples: dict[str, SyntheticBackup]
 ) -> None:
-    spec = samples[1][PLAIN_ID]
+    spec = samples[PLAIN_ID]
     linked, in_linked_folder = _file(spec, "Library/SMS/sms.db"), _file(spec, "Library/Sizes/one page.bin")
-    payload = payload_of(base / PLAIN_ID, linked.file_id)
+    payload = payload_of(base_path / PLAIN_ID, linked.file_id)
     payload.unlink()
     payload.symlink_to(outside / "secret.txt")
-    folder = payload_of(base / PLAIN_ID, in_linked_folder.file_id).parent
+    folder = payload_of(base_path / PLAIN_ID, in_linked_folder.file_id).parent
     shutil.move(folder, outside / folder.name)
     (outside / folder.name / in_linked_folder.file_id).write_bytes(SECRET)
     folder.symlink_to(outside / folder.name)
-    for server in _serve(base, tmp_path):
+    for server in _serve(base_path, tmp_path):
         with _client(server) as client:
             session = _session(client, PLAIN_ID)
             for file in (linked, in_linked_folder):
@@ -96,14 +83,16 @@ def test_links_inside_a_backup_lead_nowhere(
             )
 
 
-def test_a_manifest_or_plist_that_is_a_link_makes_the_backup_unreadable(base: Path, tmp_path: Path) -> None:
-    shutil.copytree(base / PLAIN_ID, base / "manifest-link")
-    (base / "manifest-link" / "Manifest.db").unlink()
-    (base / "manifest-link" / "Manifest.db").symlink_to(base / ENCRYPTED_ID / "Manifest.db")
-    shutil.copytree(base / PLAIN_ID, base / "info-link")
-    (base / "info-link" / "Info.plist").unlink()
-    (base / "info-link" / "Info.plist").symlink_to(base / ENCRYPTED_ID / "Info.plist")
-    for server in _serve(base, tmp_path):
+def test_a_manifest_or_plist_that_is_a_link_makes_the_backup_unreadable(
+    base_path: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(base_path / PLAIN_ID, base_path / "manifest-link")
+    (base_path / "manifest-link" / "Manifest.db").unlink()
+    (base_path / "manifest-link" / "Manifest.db").symlink_to(base_path / ENCRYPTED_ID / "Manifest.db")
+    shutil.copytree(base_path / PLAIN_ID, base_path / "info-link")
+    (base_path / "info-link" / "Info.plist").unlink()
+    (base_path / "info-link" / "Info.plist").symlink_to(base_path / ENCRYPTED_ID / "Info.plist")
+    for server in _serve(base_path, tmp_path):
         with _client(server) as client:
             listed = _listed(client)
             assert (listed["manifest-link"]["status"], listed["manifest-link"]["problem"]) == (
@@ -119,17 +108,17 @@ def test_a_manifest_or_plist_that_is_a_link_makes_the_backup_unreadable(base: Pa
 
 
 def test_named_pipes_where_files_should_be_hang_nothing(
-    base: Path, tmp_path: Path, samples: tuple[Path, dict[str, SyntheticBackup]]
+    base_path: Path, tmp_path: Path, samples: dict[str, SyntheticBackup]
 ) -> None:
-    shutil.copytree(base / PLAIN_ID, base / "pipe-plist")
-    (base / "pipe-plist" / "Manifest.plist").unlink()
-    os.mkfifo(base / "pipe-plist" / "Manifest.plist")
-    shutil.copytree(base / PLAIN_ID, base / "pipe-payload")
-    spec = samples[1][PLAIN_ID]
+    shutil.copytree(base_path / PLAIN_ID, base_path / "pipe-plist")
+    (base_path / "pipe-plist" / "Manifest.plist").unlink()
+    os.mkfifo(base_path / "pipe-plist" / "Manifest.plist")
+    shutil.copytree(base_path / PLAIN_ID, base_path / "pipe-payload")
+    spec = samples[PLAIN_ID]
     piped = _file(spec, "Library/SMS/sms.db")
-    payload_of(base / "pipe-payload", piped.file_id).unlink()
-    os.mkfifo(payload_of(base / "pipe-payload", piped.file_id))
-    for server in _serve(base, tmp_path):
+    payload_of(base_path / "pipe-payload", piped.file_id).unlink()
+    os.mkfifo(payload_of(base_path / "pipe-payload", piped.file_id))
+    for server in _serve(base_path, tmp_path):
         with _client(server) as client:
             for _ in range(8):
                 started = time.monotonic()
@@ -147,17 +136,17 @@ def test_named_pipes_where_files_should_be_hang_nothing(
 
 
 def test_a_folder_swapped_for_a_link_after_its_unlock_is_still_read_where_it_was(
-    base: Path, outside: Path, tmp_path: Path, samples: tuple[Path, dict[str, SyntheticBackup]]
+    base_path: Path, outside: Path, tmp_path: Path, samples: dict[str, SyntheticBackup]
 ) -> None:
-    spec = samples[1][PLAIN_ID]
+    spec = samples[PLAIN_ID]
     file = _file(spec, "Library/Sizes/one page.bin")
-    shutil.copytree(base / PLAIN_ID, outside / "impostor")
+    shutil.copytree(base_path / PLAIN_ID, outside / "impostor")
     payload_of(outside / "impostor", file.file_id).write_bytes(SECRET)
-    for server in _serve(base, tmp_path):
+    for server in _serve(base_path, tmp_path):
         with _client(server) as client:
             session = _session(client, PLAIN_ID)
-            (base / PLAIN_ID).rename(tmp_path / "moved-away")
-            (base / PLAIN_ID).symlink_to(outside / "impostor")
+            (base_path / PLAIN_ID).rename(tmp_path / "moved-away")
+            (base_path / PLAIN_ID).symlink_to(outside / "impostor")
             response = client.get(f"/backups/{PLAIN_ID}/file/{file.file_id}", headers=session)
             assert b"SECRET" not in response.content
             assert (response.status_code, response.content) == (200, file.read_bytes())
