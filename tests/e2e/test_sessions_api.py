@@ -174,6 +174,33 @@ async def test_conditional_requests_compare_the_etag(
         assert failed.json()["status_code"] == 412
 
 
+async def test_head_answers_what_get_would_without_the_body(
+    client: Client, samples: dict[str, SyntheticBackup]
+) -> None:
+    headers = {"X-Backup-Session": await unlock(client, ENCRYPTED_ID)}
+    big = max(regular_files(samples[ENCRYPTED_ID]), key=lambda f: f.size)
+    url = f"/backups/{ENCRYPTED_ID}/file/{big.file_id}"
+    for extra in ({}, {"Range": "bytes=10-19"}):
+        got, head = (
+            await client.get(url, headers={**headers, **extra}),
+            await client.head(url, headers={**headers, **extra}),
+        )
+        assert (head.status_code, head.content) == (got.status_code, b"")
+        names = (
+            "content-length",
+            "content-range",
+            "etag",
+            "content-type",
+            "content-disposition",
+            "accept-ranges",
+        )
+        assert {name: head.headers.get(name) for name in names} == {
+            name: got.headers.get(name) for name in names
+        }
+    assert (await client.head(url)).status_code == 401
+    assert (await client.head(f"/backups/{ENCRYPTED_ID}/file/{'0' * 40}", headers=headers)).status_code == 404
+
+
 async def test_non_files_and_unknown_ids_are_404(client: Client, samples: dict[str, SyntheticBackup]) -> None:
     headers = {"X-Backup-Session": await unlock(client, ENCRYPTED_ID)}
     directory = next(e for e in samples[ENCRYPTED_ID].all_entries() if isinstance(e, SyntheticDirectory))

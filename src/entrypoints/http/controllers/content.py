@@ -1,7 +1,7 @@
 from typing import Annotated, Any
 
 from dishka import FromDishka
-from litestar import Controller, Response, get
+from litestar import Controller, HttpMethod, Request, Response, route
 from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter
 from litestar.response import Stream
@@ -22,9 +22,10 @@ class ContentController(Controller):
     tags = ["content"]  # noqa: RUF012 - litestar reads it as a class attribute
     middleware = [DownloadsEndQuietly()]  # noqa: RUF012 - litestar reads it as a class attribute
 
-    @get(
+    @route(
         "/{file_id:str}",
-        summary="Stream a regular file's decrypted contents (Range supported)",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="Stream a regular file's decrypted contents (Range supported; HEAD sends the headers only)",
         responses={
             200: any_content("The whole file"),
             206: any_content("The requested range"),
@@ -34,6 +35,7 @@ class ContentController(Controller):
     )
     async def file(
         self,
+        request: Request[Any, Any, Any],
         backup_id: BackupId,
         file_id: FileIdParam,
         sessions: FromDishka[SessionLifecycle],
@@ -64,9 +66,13 @@ class ContentController(Controller):
         }
         if wanted is not None:
             headers["Content-Range"] = f"bytes {sent.start}-{sent.stop - 1}/{content.length}"
+        status_code = 206 if wanted is not None else 200
+        media_type = content_type(content.relative_path)
+        if request.method == HttpMethod.HEAD:  # what a GET would answer, without decrypting a byte of it
+            return Response(b"", status_code=status_code, media_type=media_type, headers=headers)
         return Stream(
             ending_with_the_session(content.read(sent)),
-            status_code=206 if wanted is not None else 200,
-            media_type=content_type(content.relative_path),
+            status_code=status_code,
+            media_type=media_type,
             headers=headers,
         )
