@@ -46,5 +46,13 @@ class TooManyAttemptsError(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class TooManySessionsError(DomainError):
+    def __init__(self, which: str, limit: int, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"{which} already {limit} live unlock sessions, the most allowed; lock one or retry later."
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
 class CorruptBackupError(DomainError):
     """The backup's manifest or a payload is damaged; the message says which, in one sentence."""

@@ -34,6 +34,14 @@ def token_hash(token: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionLimits:
+    """Live sessions allowed in all and per backup: each holds a handle (keys, a share of a manifest)."""
+
+    max_live: int = 1000
+    max_live_per_backup: int = 100
+
+
+@dataclass(frozen=True, slots=True)
 class SessionLifetime:
     """A session lives `ttl` past its last use. The sliding expiry is written at most every tenth of the
     lifetime (a minute at most), so a busy session does not write on every request."""

@@ -31,7 +31,7 @@ from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
 from ios_backup_api.domain.services.unlock_gate import UnlockGate
-from ios_backup_api.domain.sessions import SessionLifetime
+from ios_backup_api.domain.sessions import SessionLifetime, SessionLimits
 from ios_backup_api.entrypoints.manifest_memory import ram_files_for
 from ios_backup_api.entrypoints.settings import Settings
 
@@ -122,6 +122,10 @@ class DomainProvider(Provider):
     @provide
     def lifetime(self, clock: Clock, settings: Settings) -> SessionLifetime:
         return SessionLifetime(clock, timedelta(seconds=settings.sessions.ttl_seconds))
+
+    @provide
+    def limits(self, settings: Settings) -> SessionLimits:
+        return SessionLimits(settings.sessions.max_live, settings.sessions.max_live_per_backup)
 
     lifecycle = provide(SessionLifecycle)
 

@@ -40,6 +40,9 @@ class SessionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ttl_seconds: int = 3600
     store: Literal["memory", "database"] = "memory"
     """`database` keeps sessions in the catalog database, so that several instances share them."""
+    max_live: int = 1000
+    """Live sessions allowed in all; an unlock beyond it is answered 429."""
+    max_live_per_backup: int = 100
 
 
 class UnlockSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -81,6 +84,11 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             self.sessions.ttl_seconds >= 1, "SESSIONS__TTL_SECONDS", "must be a positive number of seconds"
         )
         _check(bool(self.server.host), "SERVER__HOST", "must not be empty")
+        _check(
+            1 <= self.sessions.max_live_per_backup <= self.sessions.max_live,
+            "SESSIONS__MAX_LIVE_PER_BACKUP",
+            "must be from 1 to SESSIONS__MAX_LIVE",
+        )
         _check(
             0 <= self.database.start_timeout_seconds <= 86400,
             "DATABASE__START_TIMEOUT_SECONDS",

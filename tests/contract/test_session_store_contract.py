@@ -79,6 +79,18 @@ async def test_touch_never_moves_an_expiry_backwards(store: SessionStore) -> Non
     assert found.expires_at == NOW + timedelta(seconds=900)
 
 
+async def test_live_sessions_are_counted_per_backup_and_in_all(store: SessionStore) -> None:
+    assert await store.count_live(NOW) == 0
+    await store.add(_record("a", "b1", expires_in=60))
+    await store.add(_record("b", "b1", expires_in=1))
+    await store.add(_record("c", "b2", expires_in=60))
+    await store.add(_record("d", "b2", expires_in=-1))  # expired, not swept yet
+    assert await store.count_live(NOW) == 3
+    assert (await store.count_live(NOW, "b1"), await store.count_live(NOW, "b2")) == (2, 1)
+    assert await store.count_live(NOW + timedelta(seconds=1), "b1") == 1, "expired at its expiry"
+    assert await store.count_live(NOW, "other") == 0
+
+
 async def test_pop_where_takes_the_sessions_of_backups_and_the_expired(store: SessionStore) -> None:
     await store.add(_record("a", "b1", expires_in=60))
     await store.add(_record("b", "b2", expires_in=60))

@@ -13,12 +13,14 @@ from tests.support.backups import write_samples
 API_TOKEN = "test-api-token-0123456789abcdef"
 
 
-def settings_for(base_path: Path, database_url: str) -> Settings:
+def settings_for(base_path: Path, database_url: str, **more: str) -> Settings:
+    """The app's settings for these tests; `more` adds variables, named without the IOS_BACKUP_ prefix."""
     return load_settings(
         {
             "IOS_BACKUP_SECURITY__API_TOKEN": API_TOKEN,
             "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(base_path),
             "IOS_BACKUP_DATABASE__URL": database_url,
+            **{f"IOS_BACKUP_{name}": value for name, value in more.items()},
         },
         dotenv=None,
     )

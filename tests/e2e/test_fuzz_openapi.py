@@ -122,7 +122,10 @@ class Fuzzer:
 
 @pytest.fixture
 def fuzzer(base_path: Path, tmp_path: Path, samples: dict[str, SyntheticBackup]) -> Iterator[Fuzzer]:
-    app = create_app(settings_for(base_path, f"sqlite+aiosqlite:///{tmp_path / 'catalog.sqlite3'}"))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'catalog.sqlite3'}"
+    # Its unlocks open far more sessions than the cap allows: the fuzz checks answers, not the cap.
+    limits = {"SESSIONS__MAX_LIVE": "100000", "SESSIONS__MAX_LIVE_PER_BACKUP": "100000"}
+    app = create_app(settings_for(base_path, url, **limits))
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
     try:
         yield Fuzzer(schema, [file.file_id for file in regular_files(samples[PLAIN_ID])])

@@ -16,7 +16,7 @@ from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
 from ios_backup_api.domain.services.unlock_gate import UnlockGate
-from ios_backup_api.domain.sessions import SessionLifetime
+from ios_backup_api.domain.sessions import SessionLifetime, SessionLimits
 from tests.support.clock import CountingTokenSource, FakeClock
 
 
@@ -31,6 +31,7 @@ class Wiring:
     ttl: timedelta = timedelta(minutes=10)
     policy: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     max_derivations: int = 4
+    limits: SessionLimits = field(default_factory=SessionLimits)
 
     def lifecycle(self) -> SessionLifecycle:
         """A new instance's lifecycle (its own handles and gate) on the shared store and attempt log."""
@@ -44,4 +45,5 @@ class Wiring:
             sealer,
             self.tokens,
             SessionLifetime(self.clock, self.ttl),
+            self.limits,
         )

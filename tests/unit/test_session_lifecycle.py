@@ -1,4 +1,5 @@
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,11 +12,12 @@ from ios_backup_api.domain.errors import (
     ForeignSessionError,
     SessionRequiredError,
     TooManyAttemptsError,
+    TooManySessionsError,
     WrongPassphraseError,
 )
 from ios_backup_api.domain.manifest import EntryKind, FileQuery, ManifestEntry
 from ios_backup_api.domain.services.throttle import ThrottlePolicy
-from ios_backup_api.domain.sessions import token_hash
+from ios_backup_api.domain.sessions import SessionLimits, token_hash
 from tests.fakes.catalog import InMemoryBackupCatalog
 from tests.fakes.vault import InMemoryBackupVault
 from tests.support.clock import FakeClock
@@ -224,3 +226,18 @@ async def test_expiry_forgets_the_keys_of_the_handle(world: World) -> None:
     world.clock.advance(601)
     await world.service.end_expired()
     assert opened.passphrase_key is None
+
+
+async def test_unlocks_past_the_caps_on_live_sessions_are_refused_before_any_derivation(world: World) -> None:
+    capped = replace(world.wiring, limits=SessionLimits(max_live=3, max_live_per_backup=2)).lifecycle()
+    tokens = [(await capped.unlock("enc", "secret")).session_token for _ in range(2)]
+    with pytest.raises(TooManySessionsError, match="This backup has already 2 live") as raised:
+        await capped.unlock("enc", "wrong")  # refused before the passphrase is tried: no failure counted
+    assert raised.value.retry_after_seconds == 60
+    await capped.unlock("plain", None)
+    with pytest.raises(TooManySessionsError, match="The service has already 3 live"):
+        await capped.unlock("plain", None)
+    await capped.lock("enc", tokens[0])
+    await capped.unlock("plain", None)
+    world.clock.advance(601)
+    await capped.unlock("enc", "secret")  # expired sessions leave room, swept or not

@@ -25,6 +25,13 @@ class InMemorySessionStore:
     async def pop(self, token_hash: str) -> SessionRecord | None:
         return self._records.pop(token_hash, None)
 
+    async def count_live(self, now: datetime, backup_id: str | None = None) -> int:
+        return sum(
+            1
+            for record in self._records.values()
+            if record.expires_at > now and (backup_id is None or record.backup_id == backup_id)
+        )
+
     async def pop_where(
         self, *, backup_ids: Collection[str] = (), expired_at: datetime | None = None
     ) -> list[SessionRecord]:

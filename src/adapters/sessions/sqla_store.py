@@ -2,7 +2,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ios_backup_api.adapters.sql.engine import for_writing
@@ -51,6 +51,14 @@ class SqlaSessionStore:
             async with self._writer.begin() as connection:
                 row = (await connection.execute(statement)).one_or_none()
         return None if row is None else _record(row)
+
+    async def count_live(self, now: datetime, backup_id: str | None = None) -> int:
+        query = select(func.count()).select_from(sessions_table).where(sessions_table.c.expires_at > now)
+        if backup_id is not None:
+            query = query.where(sessions_table.c.backup_id == backup_id)
+        with unavailable_on_failure("counting sessions"):
+            async with self._engine.connect() as connection:
+                return int((await connection.execute(query)).scalar_one())
 
     async def pop_where(
         self, *, backup_ids: Collection[str] = (), expired_at: datetime | None = None

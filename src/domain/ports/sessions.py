@@ -34,6 +34,10 @@ class SessionStore(Protocol):
         """Remove and return the session, or None if there was none."""
         ...
 
+    async def count_live(self, now: datetime, backup_id: str | None = None) -> int:
+        """Sessions not expired at `now`, of one backup or of all."""
+        ...
+
     async def pop_where(
         self, *, backup_ids: Collection[str] = (), expired_at: datetime | None = None
     ) -> list[SessionRecord]:

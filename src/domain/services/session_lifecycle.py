@@ -5,6 +5,7 @@ from ios_backup_api.domain.errors import (
     BackupUnreadableError,
     ForeignSessionError,
     SessionRequiredError,
+    TooManySessionsError,
     WrongPassphraseError,
 )
 from ios_backup_api.domain.ports.catalog import BackupCatalog
@@ -16,11 +17,13 @@ from ios_backup_api.domain.sessions import (
     MAX_PASSPHRASE_LENGTH,
     Session,
     SessionLifetime,
+    SessionLimits,
     Unlocked,
     token_hash,
 )
 
 _NO_SESSION = "No live unlock session: unlock the backup first."
+_RETRY_SECONDS = 60  # a session frees when locked or expired: nobody knows when
 
 
 class SessionLifecycle:
@@ -37,6 +40,7 @@ class SessionLifecycle:
         sealer: KeySealer,
         tokens: TokenSource,
         lifetime: SessionLifetime,
+        limits: SessionLimits,
     ) -> None:
         self._catalog = catalog
         self._store = store
@@ -45,6 +49,7 @@ class SessionLifecycle:
         self._sealer = sealer
         self._tokens = tokens
         self._lifetime = lifetime
+        self._limits = limits
 
     async def unlock(self, backup_id: str, passphrase: str | None) -> Unlocked:
         summary = await self._catalog.get(backup_id)
@@ -56,6 +61,7 @@ class SessionLifecycle:
             raise WrongPassphraseError("This backup is encrypted: its passphrase is required.")
         if passphrase is not None and len(passphrase) > MAX_PASSPHRASE_LENGTH:
             raise WrongPassphraseError(f"A passphrase is at most {MAX_PASSPHRASE_LENGTH} characters long.")
+        await self._check_room(backup_id)
         opened = await self._gate.open(backup_id, passphrase)
         token = self._tokens.new_token()
         key = opened.passphrase_key
@@ -125,6 +131,16 @@ class SessionLifecycle:
     async def end_all(self) -> None:
         """Drop every handle this instance holds (at shutdown); records in a shared store live on."""
         await self._handles.forget_all()
+
+    async def _check_room(self, backup_id: str) -> None:
+        """Before any key derivation. Unlocks racing past it at once can each get in: at most as many as
+        the gate lets derive at once."""
+        now = self._lifetime.now()
+        limits = self._limits
+        if await self._store.count_live(now, backup_id) >= limits.max_live_per_backup:
+            raise TooManySessionsError("This backup has", limits.max_live_per_backup, _RETRY_SECONDS)
+        if await self._store.count_live(now) >= limits.max_live:
+            raise TooManySessionsError("The service has", limits.max_live, _RETRY_SECONDS)
 
     async def _live_record(self, token: str | None) -> SessionRecord | None:
         if token is None:

@@ -17,6 +17,7 @@ from ios_backup_api.domain.errors import (
     InvalidQueryError,
     SessionRequiredError,
     TooManyAttemptsError,
+    TooManySessionsError,
     WrongPassphraseError,
 )
 from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
@@ -33,17 +34,19 @@ STATUS_OF: dict[type[DomainError], int] = {
     BackupUnreadableError: 409,
     CorruptBackupError: 409,
     TooManyAttemptsError: 429,
+    TooManySessionsError: 429,
     CatalogUnavailableError: 503,
 }
 
 
 def _retry_headers(error: DomainError) -> dict[str, str]:
-    assert isinstance(error, TooManyAttemptsError)
+    assert isinstance(error, TooManyAttemptsError | TooManySessionsError)
     return {"Retry-After": str(error.retry_after_seconds)}
 
 
 HEADERS_OF: dict[type[DomainError], Callable[[DomainError], dict[str, str]]] = {
     TooManyAttemptsError: _retry_headers,
+    TooManySessionsError: _retry_headers,
 }
 
 

@@ -17,7 +17,8 @@ _MEANINGS = {
     412: "If-Match names another version of the file",
     413: "The request body is larger than the service accepts",
     416: "The range is not satisfiable (Content-Range gives the length)",
-    429: "Too many failed unlock attempts, or too many unlocks at once (Retry-After says when to retry)",
+    429: "Too many failed unlock attempts, too many unlocks at once, or too many live sessions"
+    " (Retry-After says when to retry)",
     503: "The catalog database is unavailable",
 }
 
