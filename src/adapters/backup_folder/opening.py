@@ -22,7 +22,6 @@ class FolderHandle:
     reference to it."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder
         self._fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
 
     def open(self, relative: str) -> io.FileIO:

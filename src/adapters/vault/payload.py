@@ -32,14 +32,10 @@ class Payload:
     size: int
     etag: str
 
-    @property
-    def relative(self) -> str:
-        return f"{self.file_id[:2]}/{self.file_id}"
-
     def open(self) -> io.FileIO:
         """The payload, checked to be the one `content()` measured."""
         try:
-            file = self.folder.open(self.relative)
+            file = self.folder.open(_relative(self.file_id))
         except OSError as error:
             raise CorruptBackupError(
                 f"The content of file {self.file_id} vanished while it was read."
@@ -267,7 +263,7 @@ def _retrieve(future: "asyncio.Future[bytes]") -> None:
 
 def _find(folder: FolderHandle, file_id: str) -> Payload:
     try:
-        status = folder.stat(f"{file_id[:2]}/{file_id}")
+        status = folder.stat(_relative(file_id))
     except (FileNotFoundError, NotADirectoryError):
         raise EntryNotFoundError(f"The content of file {file_id} is missing from the backup.") from None
     except OSError as error:
@@ -275,6 +271,11 @@ def _find(folder: FolderHandle, file_id: str) -> Payload:
             f"The content of file {file_id} can't be read ({error.strerror})."
         ) from error
     return Payload(file_id, folder, status.st_size, _etag(file_id, status))
+
+
+def _relative(file_id: str) -> str:
+    """Where a payload lies in its backup folder."""
+    return f"{file_id[:2]}/{file_id}"
 
 
 def _etag(file_id: str, status: os.stat_result) -> str:
