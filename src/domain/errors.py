@@ -40,18 +40,36 @@ class InvalidQueryError(DomainError):
     """A query parameter is out of range or malformed."""
 
 
-class TooManyAttemptsError(DomainError):
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(f"Too many failed unlock attempts; try again in {retry_after_seconds} s.")
+class RetryLaterError(DomainError):
+    """Refused for now; the same request may succeed after `retry_after_seconds`."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
 
 
-class TooManySessionsError(DomainError):
+class TooManyAttemptsError(RetryLaterError):
+    def __init__(self, attempts: int, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"{attempts} unlock attempts on this backup since its last success (wrong passphrases, or still "
+            f"running); the next may start in {retry_after_seconds} s.",
+            retry_after_seconds,
+        )
+
+
+class UnlockBusyError(RetryLaterError):
+    """Unlocks of this backup already wait or run, as many as allowed; none has failed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 1)
+
+
+class TooManySessionsError(RetryLaterError):
     def __init__(self, which: str, limit: int, retry_after_seconds: int) -> None:
         super().__init__(
-            f"{which} already {limit} live unlock sessions, the most allowed; lock one or retry later."
+            f"{which} already {limit} live unlock sessions, the most allowed; lock one or retry later.",
+            retry_after_seconds,
         )
-        self.retry_after_seconds = retry_after_seconds
 
 
 class CorruptBackupError(DomainError):

@@ -9,17 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
 from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
-from ios_backup_api.adapters.sessions.attempts_memory import InMemoryFailedAttemptLog
+from ios_backup_api.adapters.sessions.attempts_memory import InMemoryUnlockAttemptLog
 from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
 from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
-from ios_backup_api.adapters.sessions.sqla_attempts import SqlaFailedAttemptLog
+from ios_backup_api.adapters.sessions.sqla_attempts import SqlaUnlockAttemptLog
 from ios_backup_api.adapters.sessions.sqla_store import SqlaSessionStore
 from ios_backup_api.adapters.sql.engine import create_catalog_engine
 from ios_backup_api.adapters.system.clock import SystemClock
 from ios_backup_api.adapters.system.tokens import SecretsTokenSource
 from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
 from ios_backup_api.adapters.vault.vault import IosBackupVault
-from ios_backup_api.domain.ports.attempts import FailedAttemptLog
+from ios_backup_api.domain.ports.attempts import UnlockAttemptLog
 from ios_backup_api.domain.ports.catalog import BackupCatalog
 from ios_backup_api.domain.ports.clock import Clock
 from ios_backup_api.domain.ports.library import BackupLibrary
@@ -29,7 +29,7 @@ from ios_backup_api.domain.ports.vault import BackupVault
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
-from ios_backup_api.domain.services.throttle import FailedUnlockThrottle, ThrottlePolicy
+from ios_backup_api.domain.services.throttle import ThrottlePolicy, UnlockThrottle
 from ios_backup_api.domain.services.unlock_gate import UnlockGate
 from ios_backup_api.domain.sessions import SessionLifetime, SessionLimits
 from ios_backup_api.entrypoints.manifest_memory import ram_files_for
@@ -63,11 +63,11 @@ class DatabaseProvider(Provider):
         return InMemorySessionStore()
 
     @provide
-    def failed_attempts(self, settings: Settings, engine: AsyncEngine) -> FailedAttemptLog:
+    def unlock_attempts(self, settings: Settings, engine: AsyncEngine) -> UnlockAttemptLog:
         # Counted where the sessions are: shared by the instances that share them, and kept across restarts.
         if settings.sessions.store == "database":
-            return SqlaFailedAttemptLog(engine)
-        return InMemoryFailedAttemptLog()
+            return SqlaUnlockAttemptLog(engine)
+        return InMemoryUnlockAttemptLog()
 
 
 class BackupFolderProvider(Provider):
@@ -104,18 +104,23 @@ class DomainProvider(Provider):
     scope = Scope.APP
 
     @provide
-    def throttle(self, clock: Clock, log: FailedAttemptLog, settings: Settings) -> FailedUnlockThrottle:
+    def throttle(self, clock: Clock, log: UnlockAttemptLog, settings: Settings) -> UnlockThrottle:
         unlock = settings.unlock
         policy = ThrottlePolicy(
             free_attempts=unlock.free_attempts,
             first_delay=timedelta(seconds=unlock.first_delay_seconds),
             max_delay=timedelta(seconds=unlock.max_delay_seconds),
         )
-        return FailedUnlockThrottle(clock, log, policy)
+        return UnlockThrottle(clock, log, policy)
 
     @provide
-    def gate(self, vault: BackupVault, throttle: FailedUnlockThrottle, settings: Settings) -> UnlockGate:
-        return UnlockGate(vault, throttle, settings.unlock.max_concurrent_derivations)
+    def gate(self, vault: BackupVault, throttle: UnlockThrottle, settings: Settings) -> UnlockGate:
+        return UnlockGate(
+            vault,
+            throttle,
+            settings.unlock.max_concurrent_derivations,
+            settings.unlock.max_waiting_per_backup,
+        )
 
     handles = provide(OpenHandles)
 

@@ -47,9 +47,13 @@ class SessionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class UnlockSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_concurrent_derivations: int = 4
-    """Passphrases run through key derivation (about a second of CPU each) at once; more are refused (429)."""
+    """Passphrases run through key derivation (about a second of CPU each) at once; more wait their turn,
+    each backup's one at a time, so a flood of one backup's unlocks never holds more than one."""
+    max_waiting_per_backup: int = 8
+    """Unlocks of one backup waiting or running at once; more are refused at once (429)."""
     free_attempts: int = 5
-    """Wrong passphrases in a row a backup allows before each further attempt must wait."""
+    """Unlock attempts a backup allows without a right passphrase (counted as they start, across its
+    aliases) before each further attempt must wait."""
     first_delay_seconds: float = 1.0
     """The first wait, doubling with each further failure."""
     max_delay_seconds: float = 60.0
@@ -103,6 +107,11 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             1 <= self.unlock.max_concurrent_derivations <= 64,
             "UNLOCK__MAX_CONCURRENT_DERIVATIONS",
             "must be from 1 to 64",
+        )
+        _check(
+            1 <= self.unlock.max_waiting_per_backup <= 1000,
+            "UNLOCK__MAX_WAITING_PER_BACKUP",
+            "must be from 1 to 1000",
         )
         _check(self.unlock.free_attempts >= 0, "UNLOCK__FREE_ATTEMPTS", "must not be negative")
         _check(

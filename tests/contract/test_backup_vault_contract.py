@@ -38,6 +38,7 @@ from tests.support.vault_cases import (
 )
 
 MIB = 1 << 20
+ALIAS = "alias-of-the-encrypted-one"
 HOME = "HomeDomain"
 NOTES = "AppDomain-com.example.notes"
 
@@ -75,6 +76,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
     specs = {ENCRYPTED_ID: marked_encrypted_spec(), PLAIN_ID: marked_plain_spec()}
     for backup_id, spec in specs.items():
         write_backup(root / backup_id, spec, seed=11)
+    (root / ALIAS).symlink_to(root / ENCRYPTED_ID)
     return Written(root, started_at, specs)
 
 
@@ -163,6 +165,28 @@ async def test_an_unknown_backup_is_not_found(case: Case) -> None:
         await case.vault.open("no-such-backup", case.passphrase)
     with pytest.raises(BackupNotFoundError):
         await case.vault.open_with_key("no-such-backup", None)
+
+
+@pytest.fixture(params=["memory", "folder"])
+def aliased(request: pytest.FixtureRequest, written: Written) -> BackupVault:
+    """A vault holding ENCRYPTED_ID, PLAIN_ID and ALIAS, another name of ENCRYPTED_ID."""
+    if request.param == "folder":
+        return folder_vault(written.root, LOADERS["in-process"]())
+    vault = fake_vault(ENCRYPTED_ID, written.specs[ENCRYPTED_ID])
+    vault.add_backup(PLAIN_ID, None, [])
+    vault.add_alias(ALIAS, ENCRYPTED_ID)
+    return vault
+
+
+async def test_the_names_of_one_backup_share_its_identity_and_other_backups_differ(
+    aliased: BackupVault,
+) -> None:
+    identity = await aliased.identity(ENCRYPTED_ID)
+    assert await aliased.identity(ALIAS) == identity
+    assert await aliased.identity(ENCRYPTED_ID) == identity, "stable"
+    assert await aliased.identity(PLAIN_ID) != identity
+    with pytest.raises(BackupNotFoundError):
+        await aliased.identity("no-such-backup")
 
 
 async def test_a_wrong_or_missing_passphrase_is_refused(encrypted_case: Case) -> None:

@@ -1,9 +1,9 @@
 """Passphrase guessing over HTTP: 5 free failures, then 429 with Retry-After, doubling to 60 s at most; the
-rightful passphrase works once the wait is over; unlocks beyond the cap in flight are turned away at once."""
+rightful passphrase works once the wait is over; attempts count as they start, under every name of a backup,
+and a flood at one backup never turns away others' unlocks."""
 
 import asyncio
 import shutil
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -85,32 +85,46 @@ async def test_the_wait_doubles_to_a_minute_and_never_locks_the_owner_out_for_lo
     assert (await _guess(client, PASSPHRASE)).status_code == 200
 
 
-def test_unlocks_beyond_four_in_flight_are_answered_429_at_once(tmp_path: Path) -> None:
+def test_a_flood_of_guesses_across_aliases_derives_five_keys_and_others_unlocks_all_succeed(
+    tmp_path: Path,
+) -> None:
     slow = replace(encrypted_spec(), dpic_iterations=1_500_000)
     base = tmp_path / "slow"
-    write_backup(base / "slow-0", slow, seed=5)
-    for copy in range(1, 6):
-        shutil.copytree(base / "slow-0", base / f"slow-{copy}")
+    write_backup(base / "target", slow, seed=5)
+    for alias in ALIASES[1:]:
+        (base / alias).symlink_to(base / "target")
+    for copy in OTHERS:
+        shutil.copytree(base / "target", base / copy)
     env = {
         "HOME": str(tmp_path),
         "IOS_BACKUP_SECURITY__API_TOKEN": API_TOKEN,
         "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(base),
     }
     with running_server(env, tmp_path, tmp_path / "server.log") as server:
-        results = asyncio.run(_six_unlocks_at_once(server.url))
-    statuses = sorted(status for status, _ in results)
-    assert statuses == [200, 200, 200, 200, 429, 429]
-    slowest_refusal = max(seconds for status, seconds in results if status == 429)
-    fastest_unlock = min(seconds for status, seconds in results if status == 200)
-    assert slowest_refusal < fastest_unlock, "the excess is answered at once, not queued"
+        guesses, others, after = asyncio.run(_flood_beside_others(server.url))
+    assert sorted(status for status, _ in guesses) == [400] * 5 + [429] * 3, (
+        "5 derivations, whatever the name"
+    )
+    refusals = {detail for status, detail in guesses if status == 429}
+    assert all("unlock attempts on this backup since its last success" in detail for detail in refusals)
+    assert [status for status, _ in others] == [200] * len(OTHERS), "the flood holds one slot, never theirs"
+    assert [status for status, _ in after] == [429] * len(ALIASES), "the wait holds under every name"
 
 
-async def _six_unlocks_at_once(url: str) -> list[tuple[int, float]]:
-    async with httpx.AsyncClient(base_url=url, headers={"X-API-Token": API_TOKEN}, timeout=60) as client:
+ALIASES = ("target", "alias-1", "alias-2")
+OTHERS = ("other-1", "other-2", "other-3")
+Outcome = tuple[int, str]
 
-        async def unlock(name: str) -> tuple[int, float]:
-            started = time.perf_counter()
-            response = await client.post(f"/backups/{name}/unlock", json={"password": PASSPHRASE})
-            return response.status_code, time.perf_counter() - started
 
-        return await asyncio.gather(*(unlock(f"slow-{number}") for number in range(6)))
+async def _flood_beside_others(url: str) -> tuple[list[Outcome], list[Outcome], list[Outcome]]:
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Token": API_TOKEN}, timeout=120) as client:
+
+        async def unlock(name: str, password: str) -> Outcome:
+            response = await client.post(f"/backups/{name}/unlock", json={"password": password})
+            return response.status_code, response.json().get("detail", "")
+
+        flood = [unlock(ALIASES[number % len(ALIASES)], WRONG) for number in range(8)]
+        rightful = [unlock(name, PASSPHRASE) for name in OTHERS]
+        outcomes = await asyncio.gather(*flood, *rightful)
+        after = [await unlock(name, WRONG) for name in ALIASES]
+        return outcomes[:8], outcomes[8:], after

@@ -67,6 +67,13 @@ class InMemoryBackupVault:
     def remove_backup(self, backup_id: str) -> None:
         self._backups.pop(backup_id, None)
 
+    def add_alias(self, alias: str, backup_id: str) -> None:
+        """Another name of the same backup, as a symlinked folder is: it shares the backup's identity."""
+        self._backups[alias] = self._backups[backup_id]
+
+    async def identity(self, backup_id: str) -> str:
+        return self._backup(backup_id).backup_id
+
     async def open(self, backup_id: str, passphrase: str | None) -> "InMemoryOpenBackup":
         backup = self._backup(backup_id)
         if backup.passphrase is not None and passphrase != backup.passphrase:

@@ -28,6 +28,15 @@ class BackupFolders:
         found = self.folder_and_fingerprint(backup_id)
         return None if found is None else found[0]
 
+    def identity(self, backup_id: str) -> str | None:
+        """The backup folder's real path relative to the base path's: one for all the names that lead to it
+        (symlinks resolve inside the base path), whatever path the base path is mounted at. None when
+        `backup_id` names no backup folder."""
+        folder = self.folder(backup_id)
+        if folder is None:
+            return None
+        return os.path.relpath(os.path.realpath(folder), os.path.realpath(self.base_path))
+
     def folder_and_fingerprint(self, backup_id: str) -> tuple[Path, str] | None:
         """The folder of a backup id with its fingerprint, or None when it names no backup folder."""
         if backup_id in ("", ".", "..") or "/" in backup_id or "\\" in backup_id or "\0" in backup_id:

@@ -63,10 +63,10 @@ sessions = Table(
     Column("sealed_key", LargeBinary),
 )
 
-unlock_failures = Table(
-    "unlock_failures",
+unlock_attempts = Table(
+    "unlock_attempts",
     metadata,
-    Column("backup_id", Text, primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("last_failed_at", UtcDateTime, nullable=False),
+    Column("backup_key", Text, primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_attempt_at", UtcDateTime, nullable=False),
 )

@@ -34,6 +34,12 @@ class IosBackupVault:
         self._reading_ahead: set[str] = set()
         self._manifests = SharedManifests()
 
+    async def identity(self, backup_id: str) -> str:
+        identity = await asyncio.to_thread(self._folders.identity, backup_id)
+        if identity is None:
+            raise BackupNotFoundError(backup_id)
+        return identity
+
     async def open(self, backup_id: str, passphrase: str | None) -> IosOpenBackup:
         folder, layout = await self._layout(backup_id)
         if not layout.protection.is_encrypted:

@@ -4,24 +4,30 @@ from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
-class FailedAttempts:
-    """Wrong passphrases given for one backup in a row, and when the last of them was given."""
+class UnlockAttempts:
+    """Unlock attempts begun on one backup since its last success (each counted when it starts, so ones
+    still deriving count too), and when the last of them began."""
 
     count: int
     last_at: datetime
 
 
-class FailedAttemptLog(Protocol):
-    """Failed unlock attempts per backup. A log shared by several instances (and kept across restarts)
-    lets none of them grant a guesser more attempts than one would."""
+class UnlockAttemptLog(Protocol):
+    """Unlock attempts per backup, keyed by the backup's identity. A log shared by several instances (and
+    kept across restarts) lets none of them grant a guesser more attempts than one would."""
 
-    async def get(self, backup_id: str) -> FailedAttempts | None: ...
+    async def get(self, key: str) -> UnlockAttempts | None: ...
 
-    async def record_failure(self, backup_id: str, at: datetime) -> FailedAttempts:
-        """Add one failure, atomically: two instances recording at once count two. Returns the new count,
-        with `last_at` the later of `at` and the one recorded before."""
+    async def add_if(self, key: str, expected: int, at: datetime) -> UnlockAttempts | None:
+        """Count one more attempt if exactly `expected` are counted now (0: the key has no record), with
+        `last_at` the later of `at` and the one before; None when the count was not `expected`. Atomic: of
+        any number of calls at once on one count, by any instances, exactly one is counted."""
         ...
 
-    async def clear(self, backup_id: str) -> None:
-        """Forget the backup's failures (after a right passphrase); unknown ids are ignored."""
+    async def take_back(self, key: str) -> None:
+        """One attempt fewer (never below none): it ended before its passphrase was checked."""
+        ...
+
+    async def clear(self, key: str) -> None:
+        """Forget the backup's attempts (after a right passphrase); unknown keys are ignored."""
         ...

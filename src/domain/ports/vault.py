@@ -56,6 +56,12 @@ class OpenBackup(Protocol):
 class BackupVault(Protocol):
     """Unlocks backups by id. Key derivation runs off the event loop, a bounded number at once."""
 
+    async def identity(self, backup_id: str) -> str:
+        """What the backup is, whatever it is called: the same for every id that names the same backup
+        (a symlinked alias of its folder), and for every instance serving the same base path. Raises
+        `BackupNotFoundError`."""
+        ...
+
     async def open(self, backup_id: str, passphrase: str | None) -> OpenBackup:
         """Unlock with a passphrase (None or anything for an unencrypted backup).
 

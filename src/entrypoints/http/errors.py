@@ -15,9 +15,11 @@ from ios_backup_api.domain.errors import (
     EntryNotFoundError,
     ForeignSessionError,
     InvalidQueryError,
+    RetryLaterError,
     SessionRequiredError,
     TooManyAttemptsError,
     TooManySessionsError,
+    UnlockBusyError,
     WrongPassphraseError,
 )
 from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
@@ -35,18 +37,22 @@ STATUS_OF: dict[type[DomainError], int] = {
     CorruptBackupError: 409,
     TooManyAttemptsError: 429,
     TooManySessionsError: 429,
+    UnlockBusyError: 429,
+    RetryLaterError: 429,
     CatalogUnavailableError: 503,
 }
 
 
 def _retry_headers(error: DomainError) -> dict[str, str]:
-    assert isinstance(error, TooManyAttemptsError | TooManySessionsError)
+    assert isinstance(error, RetryLaterError)
     return {"Retry-After": str(error.retry_after_seconds)}
 
 
 HEADERS_OF: dict[type[DomainError], Callable[[DomainError], dict[str, str]]] = {
     TooManyAttemptsError: _retry_headers,
     TooManySessionsError: _retry_headers,
+    UnlockBusyError: _retry_headers,
+    RetryLaterError: _retry_headers,
 }
 
 
