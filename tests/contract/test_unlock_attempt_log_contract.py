@@ -99,6 +99,16 @@ async def test_an_earlier_attempt_counts_but_never_moves_the_time_back(log: Unlo
     assert _is_utc(found.last_at)
 
 
+async def test_a_failure_moves_the_time_forward_only_and_leaves_the_count(log: UnlockAttemptLog) -> None:
+    await _count(log, "b1", 2)
+    await log.failed("b1", NOW + MICROSECOND)
+    assert await log.get("b1") == UnlockAttempts(2, NOW + MICROSECOND)
+    await log.failed("b1", NOW - timedelta(days=1))
+    assert await log.get("b1") == UnlockAttempts(2, NOW + MICROSECOND)
+    await log.failed("unknown", NOW)
+    assert await log.get("unknown") is None
+
+
 async def test_take_back_removes_one_and_never_goes_below_none(log: UnlockAttemptLog) -> None:
     await _count(log, "b1", 2)
     await log.take_back("b1")

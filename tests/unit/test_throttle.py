@@ -86,3 +86,14 @@ async def test_an_attempt_that_never_wins_the_race_to_be_counted_is_refused_not_
     throttle = UnlockThrottle(FakeClock(), _RacedLog(), ThrottlePolicy(free_attempts=100))
     with pytest.raises(UnlockBusyError, match="being counted at the same moment"):
         await throttle.begin("b")
+
+
+async def test_the_wait_counts_from_the_last_failure_not_from_when_it_began() -> None:
+    clock = FakeClock()
+    throttle = _throttle(clock, 1)
+    await throttle.begin("b")
+    clock.advance(30)  # a long derivation, or a long wait in the queue
+    await throttle.failed("b")
+    with pytest.raises(TooManyAttemptsError) as raised:
+        await throttle.begin("b")
+    assert raised.value.retry_after_seconds == 1

@@ -25,6 +25,11 @@ class InMemoryUnlockAttemptLog:
         self._attempts[key] = counted
         return counted
 
+    async def failed(self, key: str, at: datetime) -> None:
+        previous = self._attempts.get(key)
+        if previous is not None:
+            self._attempts[key] = UnlockAttempts(previous.count, max(previous.last_at, at))
+
     async def take_back(self, key: str) -> None:
         previous = self._attempts.get(key)
         if previous is not None and previous.count > 0:

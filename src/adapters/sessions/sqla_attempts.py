@@ -59,6 +59,16 @@ class SqlaUnlockAttemptLog:
             .values(attempts=_attempts + 1, last_attempt_at=_later(at))
         )
 
+    async def failed(self, key: str, at: datetime) -> None:
+        statement = (
+            update(attempts_table)
+            .where(attempts_table.c.backup_key == key)
+            .values(last_attempt_at=_later(at))
+        )
+        with unavailable_on_failure("recording a failed unlock attempt"):
+            async with self._writer.begin() as connection:
+                await connection.execute(statement)
+
     async def take_back(self, key: str) -> None:
         statement = (
             update(attempts_table)

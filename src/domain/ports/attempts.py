@@ -6,7 +6,7 @@ from typing import Protocol
 @dataclass(frozen=True, slots=True)
 class UnlockAttempts:
     """Unlock attempts begun on one backup since its last success (each counted when it starts, so ones
-    still deriving count too), and when the last of them began."""
+    still deriving count too), and when the last of them began or failed, whichever is later."""
 
     count: int
     last_at: datetime
@@ -22,6 +22,11 @@ class UnlockAttemptLog(Protocol):
         """Count one more attempt if exactly `expected` are counted now (0: the key has no record), with
         `last_at` the later of `at` and the one before; None when the count was not `expected`. Atomic: of
         any number of calls at once on one count, by any instances, exactly one is counted."""
+        ...
+
+    async def failed(self, key: str, at: datetime) -> None:
+        """An attempt failed at `at`: `last_at` becomes the later of the two (the waits count from the last
+        failure, not from when it began). Unknown keys are ignored."""
         ...
 
     async def take_back(self, key: str) -> None:

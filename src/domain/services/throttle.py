@@ -51,6 +51,10 @@ class UnlockThrottle:
             "Other unlocks of this backup were being counted at the same moment; retry in 1 s."
         )
 
+    async def failed(self, key: str) -> None:
+        """The attempt's passphrase was wrong: the next wait counts from now."""
+        await self._log.failed(key, self._clock.now())
+
     async def unchecked(self, key: str) -> None:
         """The attempt ended before its passphrase was checked (a damaged folder, a request gone away in
         the queue): it no longer counts."""

@@ -73,7 +73,8 @@ class UnlockGate:
                 deriving.set()
                 opened = await self._vault.open(backup_id, passphrase)
         except WrongPassphraseError:
-            raise  # counted as it began
+            await asyncio.shield(self._throttle.failed(key))  # counted as it began; the wait starts now
+            raise
         except BaseException:
             await asyncio.shield(self._throttle.unchecked(key))
             raise
