@@ -6,6 +6,7 @@ from datetime import timedelta
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ios_backup_api.adapters.backup_folder.file_work import FileWork
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
 from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
@@ -78,18 +79,23 @@ class BackupFolderProvider(Provider):
         return BackupFolders(settings.backup_paths.base_path)
 
     @provide
-    def library(self, folders: BackupFolders) -> BackupLibrary:
-        return FolderBackupLibrary(folders)
+    def work(self, settings: Settings) -> FileWork:
+        paths = settings.backup_paths
+        return FileWork(paths.io_threads, paths.io_threads_per_folder, paths.io_timeout_seconds)
 
     @provide
-    def vault(self, folders: BackupFolders, settings: Settings) -> BackupVault:
+    def library(self, folders: BackupFolders, work: FileWork) -> BackupLibrary:
+        return FolderBackupLibrary(folders, work)
+
+    @provide
+    def vault(self, folders: BackupFolders, work: FileWork, settings: Settings) -> BackupVault:
         manifest = settings.manifest
         loader = ManifestLoader(
             ram_files_for(manifest),
             manifest.parallel_decrypt_from_mib << 20,
             manifest.read_ahead_max_mib << 20,
         )
-        return IosBackupVault(folders, loader, settings.unlock.max_concurrent_derivations)
+        return IosBackupVault(folders, loader, settings.unlock.max_concurrent_derivations, work)
 
 
 class SystemProvider(Provider):

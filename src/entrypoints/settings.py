@@ -22,6 +22,13 @@ class SecuritySettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class BackupPathSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     base_path: Path = msgspec.field(default_factory=lambda: default_base_path())
+    io_timeout_seconds: float = 5.0
+    """How long a request waits for a backup folder's file work (a stat, an open, a read) before it counts
+    the folder as not answering (a hung disk or network mount); such a folder's further work is refused at
+    once until the stuck work returns."""
+    io_threads: int = 64
+    """Threads for file work in backup folders, in all."""
+    io_threads_per_folder: int = 8
 
 
 class DatabaseSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -112,6 +119,16 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             1 <= self.unlock.max_waiting_per_backup <= 1000,
             "UNLOCK__MAX_WAITING_PER_BACKUP",
             "must be from 1 to 1000",
+        )
+        _check(
+            0 < self.backup_paths.io_timeout_seconds <= 3600,
+            "BACKUP_PATHS__IO_TIMEOUT_SECONDS",
+            "must be more than 0 and at most 3600 seconds",
+        )
+        _check(
+            1 <= self.backup_paths.io_threads_per_folder <= self.backup_paths.io_threads <= 1024,
+            "BACKUP_PATHS__IO_THREADS_PER_FOLDER",
+            "must be at least 1 and at most BACKUP_PATHS__IO_THREADS (at most 1024)",
         )
         _check(self.unlock.free_attempts >= 0, "UNLOCK__FREE_ATTEMPTS", "must not be negative")
         _check(

@@ -1,13 +1,16 @@
 import os
 import plistlib
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
+from ios_backup_api.adapters.backup_folder.file_work import FileWork
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
-from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
+from ios_backup_api.adapters.filesystem.folder_library import UNANSWERED, FolderBackupLibrary
 from ios_backup_api.domain.backups import BackupStatus
+from ios_backup_api.domain.errors import CatalogUnavailableError
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, write_samples
 
 
@@ -127,3 +130,45 @@ async def test_the_size_is_the_bytes_on_disk(base: Path) -> None:
 
 async def test_a_missing_base_path_has_no_backups(tmp_path: Path) -> None:
     assert await FolderBackupLibrary(BackupFolders(tmp_path / "absent")).fingerprints() == {}
+
+
+class _HungFolders(BackupFolders):
+    """Folders of which one never answers, and whose base path stops answering once `base_hangs` is set."""
+
+    def __init__(self, base_path: Path, hung: str) -> None:
+        super().__init__(base_path)
+        self.hung, self.release, self.base_hangs = hung, threading.Event(), False
+
+    def names(self) -> list[str]:
+        if self.base_hangs:
+            self.release.wait()
+        return super().names()
+
+    def folder_and_fingerprint(self, backup_id: str) -> tuple[Path, str] | None:
+        if backup_id == self.hung:
+            self.release.wait()
+        return super().folder_and_fingerprint(backup_id)
+
+
+async def test_a_folder_that_never_answers_is_unreadable_saying_so_and_the_others_are_read(
+    base: Path,
+) -> None:
+    _broken_copy(base, "hung")
+    folders = _HungFolders(base, "hung")
+    library = FolderBackupLibrary(folders, FileWork(timeout=0.3))
+    try:
+        prints = await library.fingerprints()
+        assert prints["hung"] == UNANSWERED
+        assert {ENCRYPTED_ID, PLAIN_ID} <= set(prints)
+        read = {backup.summary.id: backup for backup in await library.read(list(prints))}
+        assert read["hung"].fingerprint == UNANSWERED, "not read again while it still does not answer"
+        assert read["hung"].summary.status is BackupStatus.UNREADABLE
+        assert read["hung"].summary.problem == (
+            "The backup folder did not answer within 0.3 s (a hung disk or network mount?)."
+        )
+        assert read[PLAIN_ID].summary.status is BackupStatus.READY
+        folders.base_hangs = True
+        with pytest.raises(CatalogUnavailableError, match="The base path of the backups: The backup folder"):
+            await library.fingerprints()
+    finally:
+        folders.release.set()

@@ -1,45 +1,69 @@
-"""The backup folders under the base path, read off the event loop."""
+"""The backup folders under the base path, read off the event loop, each folder on its own: one that never
+answers is reported as such and holds up no other."""
 
 import asyncio
 import os
 from collections.abc import Collection
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
+from ios_backup_api.adapters.backup_folder.file_work import FileWork, FolderNotAnsweringError
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.backup_folder.layout import BackupLayout, Device, read_device_and_layout
 from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
 from ios_backup_api.domain.backups import BackupStatus, BackupSummary, CatalogedBackup
+from ios_backup_api.domain.errors import CatalogUnavailableError
+
+UNANSWERED = "did not answer"
+"""The fingerprint of a folder that did not answer: unchanged while it still doesn't, so it is not re-read."""
+READ_ALLOWANCE = 4
+"""A folder's read (its plists and the walk that sums its size) may take this many timeouts."""
 
 
 class FolderBackupLibrary:
-    """The backups of `folders`, summarised from their plists (see `read_device_and_layout`)."""
+    """The backups of `folders`, summarised from their plists (see `read_device_and_layout`). The folders are
+    looked at all at once, each in `work`'s lane of its name."""
 
-    def __init__(self, folders: BackupFolders) -> None:
+    def __init__(self, folders: BackupFolders, work: FileWork | None = None) -> None:
         self._folders = folders
+        self._work = work or FileWork()
 
     async def fingerprints(self) -> dict[str, str]:
-        return await asyncio.to_thread(self._fingerprints)
+        try:
+            names = await self._work.run("", self._folders.names)
+        except FolderNotAnsweringError as error:
+            raise CatalogUnavailableError(f"The base path of the backups: {error}") from None
+        found = await asyncio.gather(*(self._fingerprint(name) for name in names))
+        return {name: print_ for name, print_ in zip(names, found, strict=True) if print_ is not None}
 
     async def read(self, backup_ids: Collection[str]) -> list[CatalogedBackup]:
-        return await asyncio.to_thread(self._read, list(backup_ids))
+        found = await asyncio.gather(*(self._read(backup_id) for backup_id in backup_ids))
+        return [backup for backup in found if backup is not None]
 
-    def _fingerprints(self) -> dict[str, str]:
-        prints = {}
-        for name in self._folders.names():
-            found = self._folders.folder_and_fingerprint(name)
-            if found is not None:
-                prints[name] = found[1]
-        return prints
+    async def _fingerprint(self, name: str) -> str | None:
+        try:
+            found = await self._work.run(name, partial(self._folders.folder_and_fingerprint, name))
+        except FolderNotAnsweringError:
+            return UNANSWERED
+        return None if found is None else found[1]
 
-    def _read(self, backup_ids: list[str]) -> list[CatalogedBackup]:
-        read = []
-        for backup_id in backup_ids:
-            found = self._folders.folder_and_fingerprint(backup_id)
-            if found is not None:
-                folder, fingerprint = found
-                read.append(CatalogedBackup(_summary(folder, _size_on_disk(folder)), fingerprint))
-        return read
+    async def _read(self, backup_id: str) -> CatalogedBackup | None:
+        allowed = READ_ALLOWANCE * self._work.timeout
+        try:
+            return await self._work.run(backup_id, partial(self._read_now, backup_id), allowed)
+        except FolderNotAnsweringError as error:
+            summary = replace(
+                _empty_summary(backup_id, None), status=BackupStatus.UNREADABLE, problem=str(error)
+            )
+            return CatalogedBackup(summary, UNANSWERED)
+
+    def _read_now(self, backup_id: str) -> CatalogedBackup | None:
+        found = self._folders.folder_and_fingerprint(backup_id)
+        if found is None:
+            return None
+        folder, fingerprint = found
+        return CatalogedBackup(_summary(folder, _size_on_disk(folder)), fingerprint)
 
 
 def _summary(folder: Path, size_bytes: int) -> BackupSummary:

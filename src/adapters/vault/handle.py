@@ -2,12 +2,15 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 
+from ios_backup_api.adapters.backup_folder.file_work import FolderLane
 from ios_backup_api.adapters.backup_folder.opening import FolderHandle
 from ios_backup_api.adapters.vault.ended import session_ended
+from ios_backup_api.adapters.vault.folder_answers import answered
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
-from ios_backup_api.adapters.vault.payload import open_content
+from ios_backup_api.adapters.vault.payload import Reading, open_content
 from ios_backup_api.domain.errors import EntryNotFoundError
 from ios_backup_api.domain.manifest import EntryKind, FileId, FilePage, FileQuery
 from ios_backup_api.domain.ports.vault import FileContent
@@ -23,8 +26,10 @@ class IosOpenBackup:
         manifest: ManifestDatabase,
         keys: UnlockedKeybag | None,
         release: Callable[[], Awaitable[None]],
+        lane: FolderLane,
     ) -> None:
         self._folder = folder
+        self._reading = Reading(lane, lambda: self.is_open)
         self._manifest = manifest
         self._keys = keys
         self._release: Callable[[], Awaitable[None]] | None = release
@@ -52,7 +57,8 @@ class IosOpenBackup:
         row = await asyncio.to_thread(self._manifest.row, file_id.hex)
         if row is None or row.kind is not EntryKind.FILE:
             raise EntryNotFoundError(f"No regular file has the id {file_id.hex}.")
-        return await asyncio.to_thread(open_content, self._folder, row, self._keys, lambda: self.is_open)
+        opening = partial(open_content, self._folder, row, self._keys, self._reading)
+        return await answered(self._reading.lane, opening)
 
     async def close(self) -> None:
         """Idempotent. Drops the class keys and this handle's hold on the shared manifest."""

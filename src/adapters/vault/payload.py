@@ -8,12 +8,15 @@ import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
+from ios_backup_api.adapters.backup_folder.file_work import FolderLane
 from ios_backup_api.adapters.backup_folder.opening import FolderHandle
 from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, ZERO_IV, decryptor, plaintext_length
 from ios_backup_api.adapters.vault.ended import session_ended
 from ios_backup_api.adapters.vault.entries import FilesRow
+from ios_backup_api.adapters.vault.folder_answers import answered
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
 from ios_backup_api.adapters.vault.mbfile import decode_file_record
 from ios_backup_api.adapters.vault.reading import read_fully
@@ -65,19 +68,27 @@ class Payload:
                 raise CorruptBackupError(f"The content of file {self.file_id} is shorter than its length.")
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Where a content's reads run (its folder's lane), and whether its session still lets them."""
+
+    lane: FolderLane
+    is_open: Callable[[], bool]
+
+
 def open_content(
-    folder: FolderHandle, row: FilesRow, keys: UnlockedKeybag | None, is_open: Callable[[], bool]
+    folder: FolderHandle, row: FilesRow, keys: UnlockedKeybag | None, reading: Reading
 ) -> FileContent:
-    """Blocking (stat, unwrap, one block decrypted): run it in a worker thread.
+    """Blocking (stat, unwrap, one block decrypted): run it in the folder's lane.
     Raises `EntryNotFoundError` without a payload, `CorruptBackupError` for a damaged one."""
     payload = _find(folder, row.file_id)
     if keys is None or payload.size == 0:  # an empty file is an empty payload, even encrypted
-        return PlainContent(row.relative_path, payload, is_open)
+        return PlainContent(row.relative_path, payload, reading)
     record = decode_file_record(row.file)
     if record.encryption_key is None:
         raise CorruptBackupError(f"File {row.file_id} has no encryption key in the manifest.")
     key = keys.unwrap_record(record.encryption_key, record.protection_class)
-    return EncryptedContent(row.relative_path, payload, key, _encrypted_length(payload, key), is_open)
+    return EncryptedContent(row.relative_path, payload, key, _encrypted_length(payload, key), reading)
 
 
 class _Span(NamedTuple):
@@ -90,10 +101,10 @@ class _Span(NamedTuple):
 
 
 class PlainContent:
-    def __init__(self, relative_path: str, payload: Payload, is_open: Callable[[], bool]) -> None:
+    def __init__(self, relative_path: str, payload: Payload, reading: Reading) -> None:
         self.relative_path = relative_path
         self._payload = payload
-        self._is_open = is_open
+        self._reading = reading
 
     @property
     def length(self) -> int:
@@ -105,7 +116,7 @@ class PlainContent:
 
     def read(self, byte_range: ByteRange) -> AsyncIterator[bytes]:
         check_range(byte_range, self.length)
-        return _stream(_spans(byte_range.start, byte_range.stop, byte_range), self._read_span, self._is_open)
+        return _stream(_spans(byte_range.start, byte_range.stop, byte_range), self._read_span, self._reading)
 
     def _read_span(self, span: _Span) -> bytes:
         return self._payload.read_bytes(span.offset, span.size)
@@ -116,13 +127,13 @@ class EncryptedContent:
     as IV, so a range costs what it reads."""
 
     def __init__(
-        self, relative_path: str, payload: Payload, key: bytes, length: int, is_open: Callable[[], bool]
+        self, relative_path: str, payload: Payload, key: bytes, length: int, reading: Reading
     ) -> None:
         self.relative_path = relative_path
         self._payload = payload
         self._key = key
         self._length = length
-        self._is_open = is_open
+        self._reading = reading
 
     @property
     def length(self) -> int:
@@ -138,7 +149,7 @@ class EncryptedContent:
         end = min(-(-byte_range.stop // BLOCK_SIZE) * BLOCK_SIZE, self._payload.size)
         decrypter = _SpanDecrypter(self._payload, self._key, min(CHUNK_SIZE, end - first_block))
         spans = _spans(first_block, end, byte_range)
-        return _stream(spans, decrypter.plaintext, self._is_open, decrypter.wipe)
+        return _stream(spans, decrypter.plaintext, self._reading, decrypter.wipe)
 
 
 class _SpanDecrypter:
@@ -232,17 +243,18 @@ def _spans(offset: int, end: int, wanted: ByteRange) -> Iterator[_Span]:
 async def _stream(
     spans: Iterator[_Span],
     read: Callable[[_Span], bytes],
-    is_open: Callable[[], bool],
+    reading: Reading,
     done: Callable[[], None] = lambda: None,
 ) -> AsyncIterator[bytes]:
-    """Spans are read in worker threads, up to READS_AHEAD of them ahead of the one being sent: the disk,
-    AES and the socket work at once. Chunks come out in order."""
+    """Spans are read in the folder's lane, up to READS_AHEAD of them ahead of the one being sent: the
+    disk, AES and the socket work at once. Chunks come out in order."""
     pending: deque[asyncio.Future[bytes]] = deque()
+    is_open = reading.is_open
     try:
         for span in spans:
             if not is_open():
                 raise session_ended()
-            pending.append(asyncio.ensure_future(asyncio.to_thread(read, span)))
+            pending.append(asyncio.ensure_future(answered(reading.lane, partial(read, span))))
             if len(pending) > READS_AHEAD:
                 yield await pending.popleft()
         while pending:

@@ -1,7 +1,7 @@
 """One in-memory manifest per backup version, shared by every open handle of it, dropped with the last."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
@@ -23,13 +23,13 @@ class SharedManifests:
         self._loading: dict[str, asyncio.Lock] = {}
 
     async def acquire(
-        self, version: ManifestVersion, load: Callable[[], ManifestDatabase]
+        self, version: ManifestVersion, load: Callable[[], Awaitable[ManifestDatabase]]
     ) -> ManifestDatabase:
-        """The shared manifest of `version`, loaded by `load` in a worker thread when no handle holds it."""
+        """The shared manifest of `version`, loaded by `load` (off the event loop) when no handle holds it."""
         async with self._loading.setdefault(version[0], asyncio.Lock()):
             shared = self._shared.get(version)
             if shared is None:
-                shared = self._shared[version] = _Shared(await asyncio.to_thread(load))
+                shared = self._shared[version] = _Shared(await load())
             shared.handles += 1
             return shared.manifest
 

@@ -1,14 +1,17 @@
 """The BackupVault of real backup folders: Finder/iTunes backups, encrypted or not (iOS 10.2+ layout)."""
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
+from ios_backup_api.adapters.backup_folder.file_work import FileWork
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.backup_folder.layout import BackupLayout, read_layout
 from ios_backup_api.adapters.backup_folder.opening import FolderHandle
 from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
+from ios_backup_api.adapters.vault.folder_answers import answered
 from ios_backup_api.adapters.vault.handle import IosOpenBackup
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag, unlock_with_key, unlock_with_passphrase
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer, file_fingerprint
@@ -17,6 +20,10 @@ from ios_backup_api.adapters.vault.sharing import SharedManifests
 from ios_backup_api.domain.errors import BackupNotFoundError, CorruptBackupError, WrongPassphraseError
 
 ReadAhead = asyncio.Future[ManifestBuffer | None] | None
+LAYOUT_ALLOWANCE = 2
+"""Holding the folder and reading Manifest.plist may take this many of the folder work's timeouts."""
+LOAD_BYTES_PER_SECOND = 8 << 20
+"""The slowest disk a Manifest.db is loaded from before it counts as not answering (beside 2 timeouts)."""
 
 
 class IosBackupVault:
@@ -25,17 +32,26 @@ class IosBackupVault:
     Key derivation runs in threads of its own, `derivation_threads` of them: as many as the domain's unlock
     gate admits at once, so an admitted derivation never queues and never takes the threads that listings
     and downloads run in. While one runs, the backup's Manifest.db is read into memory beside it (one read
-    per backup at once), unless a handle already holds its manifest."""
+    per backup at once), unless a handle already holds its manifest. Everything that touches a backup's
+    folder runs in `work`'s lane of the backup, so a folder that never answers holds up nothing else.
+    """
 
-    def __init__(self, folders: BackupFolders, loader: ManifestLoader, derivation_threads: int) -> None:
+    def __init__(
+        self,
+        folders: BackupFolders,
+        loader: ManifestLoader,
+        derivation_threads: int,
+        work: FileWork | None = None,
+    ) -> None:
         self._folders = folders
         self._loader = loader
+        self._work = work or FileWork()
         self._derivations = ThreadPoolExecutor(derivation_threads, thread_name_prefix="key-derivation")
         self._reading_ahead: set[str] = set()
         self._manifests = SharedManifests()
 
     async def identity(self, backup_id: str) -> str:
-        identity = await asyncio.to_thread(self._folders.identity, backup_id)
+        identity = await answered(self._work.lane(backup_id), partial(self._folders.identity, backup_id))
         if identity is None:
             raise BackupNotFoundError(backup_id)
         return identity
@@ -71,15 +87,16 @@ class IosBackupVault:
         return await self._open(backup_id, folder, layout, keys)
 
     async def _layout(self, backup_id: str) -> tuple[FolderHandle, BackupLayout]:
-        folder = self._folders.folder(backup_id)
-        if folder is None:
-            raise BackupNotFoundError(backup_id)
+        allowed = LAYOUT_ALLOWANCE * self._work.timeout
         try:
-            return await asyncio.to_thread(_held_and_read, folder)
+            held = await self._work.run(backup_id, partial(_held_and_read, self._folders, backup_id), allowed)
         except BackupFolderError as problem:
             raise CorruptBackupError(str(problem)) from None
         except OSError as error:  # the folder vanished or can't be opened since the library saw it
             raise BackupNotFoundError(backup_id) from error
+        if held is None:
+            raise BackupNotFoundError(backup_id)
+        return held
 
     def _read_ahead(self, backup_id: str, manifest_db: Path) -> ReadAhead:
         """Manifest.db's bytes, read in a worker thread while the key is derived in another: I/O (and the
@@ -98,26 +115,34 @@ class IosBackupVault:
         read_ahead: ReadAhead = None,
     ) -> IosOpenBackup:
         manifest_key = layout.protection.manifest_key
+        lane = self._work.lane(backup_id)
         try:
             key = None if keys is None or manifest_key is None else keys.unwrap_record(manifest_key)
-            version = (backup_id, await asyncio.to_thread(file_fingerprint, layout.manifest_db))
+            fingerprint, size = await answered(lane, partial(_fingerprint_and_size, layout.manifest_db))
+            version = (backup_id, fingerprint)
             ahead = await _settled(read_ahead)
-            manifest = await self._manifests.acquire(
-                version, partial(self._loader.load, layout.manifest_db, key, ahead)
-            )
+            allowed = LAYOUT_ALLOWANCE * self._work.timeout + size / LOAD_BYTES_PER_SECOND
+            load = partial(self._loader.load, layout.manifest_db, key, ahead)
+            manifest = await self._manifests.acquire(version, partial(answered, lane, load, allowed))
             if ahead is not None:  # unused when a handle loaded the manifest meanwhile; wiping is idempotent
                 await asyncio.to_thread(ahead.wipe)
         except BaseException:
             if keys is not None:
                 keys.forget()
             raise
-        return IosOpenBackup(folder, manifest, keys, partial(self._manifests.release, version))
+        return IosOpenBackup(folder, manifest, keys, partial(self._manifests.release, version), lane)
 
 
-def _held_and_read(folder: Path) -> tuple[FolderHandle, BackupLayout]:
+def _held_and_read(folders: BackupFolders, backup_id: str) -> tuple[FolderHandle, BackupLayout] | None:
     """The folder held open (its payloads are read through it, wherever its path leads later) and its
-    layout read."""
-    return FolderHandle(folder), read_layout(folder)
+    layout read; None when `backup_id` names no backup folder."""
+    folder = folders.folder(backup_id)
+    return None if folder is None else (FolderHandle(folder), read_layout(folder))
+
+
+def _fingerprint_and_size(manifest_db: Path) -> tuple[str, int]:
+    fingerprint = file_fingerprint(manifest_db)
+    return fingerprint, os.lstat(manifest_db).st_size
 
 
 async def _settled(read_ahead: ReadAhead) -> ManifestBuffer | None:

@@ -10,7 +10,9 @@ class BackupLibrary(Protocol):
     async def fingerprints(self) -> dict[str, str]:
         """Every folder that looks like a backup -> a cheap fingerprint (a few stat calls per folder).
 
-        Equal fingerprints mean nothing a summary depends on changed. Never raises for one bad folder.
+        Equal fingerprints mean nothing a summary depends on changed. Never raises for one bad folder (one
+        that does not answer has a fingerprint saying so); raises `CatalogUnavailableError` when the base
+        path itself does not answer.
         """
         ...
 
