@@ -211,14 +211,23 @@ def _name_the_variable(message: str) -> str:
 
 
 def default_base_path() -> Path:
+    """Where Finder (macOS) or iTunes and the Apple Devices app (Windows) write backups, the first that
+    exists; else `./backups`."""
+    return next((path for path in backup_locations() if path.is_dir()), Path("backups"))
+
+
+def backup_locations() -> list[Path]:
     home = Path.home()
-    candidates = [home / "Library" / "Application Support" / "MobileSync" / "Backup"]
-    if sys.platform == "win32":
-        appdata = os.environ.get("APPDATA")
-        if appdata:
-            candidates.insert(0, Path(appdata) / "Apple Computer" / "MobileSync" / "Backup")
-        candidates.append(home / "Apple" / "MobileSync" / "Backup")
-    return next((path for path in candidates if path.is_dir()), Path("backups"))
+    if sys.platform != "win32":
+        return [home / "Library" / "Application Support" / "MobileSync" / "Backup"]
+    appdata = os.environ.get("APPDATA")
+    roaming = [Path(appdata) / "Apple Computer", Path(appdata) / "Apple"] if appdata else []
+    # iTunes from apple.com, then the Apple Devices app and iTunes from the Microsoft Store.
+    return [
+        *(folder / "MobileSync" / "Backup" for folder in roaming[:1]),
+        home / "Apple" / "MobileSync" / "Backup",
+        *(folder / "MobileSync" / "Backup" for folder in roaming[1:]),
+    ]
 
 
 def default_data_dir() -> Path:

@@ -172,3 +172,16 @@ async def test_a_folder_that_never_answers_is_unreadable_saying_so_and_the_other
             await library.fingerprints()
     finally:
         folders.release.set()
+
+
+async def test_a_base_path_one_level_too_high_finds_the_backups_in_its_backup_folder(
+    base: Path, tmp_path: Path
+) -> None:
+    mobile_sync = tmp_path / "MobileSync"
+    mobile_sync.mkdir()
+    os.rename(base, mobile_sync / "Backup")
+    assert set(await FolderBackupLibrary(BackupFolders(mobile_sync)).fingerprints()) == {
+        ENCRYPTED_ID,
+        PLAIN_ID,
+    }
+    assert await FolderBackupLibrary(BackupFolders(tmp_path)).fingerprints() == {}, "only MobileSync's"

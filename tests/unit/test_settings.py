@@ -1,8 +1,14 @@
+import sys
 from pathlib import Path
 
 import pytest
 
-from ios_backup_api.entrypoints.settings import SettingsError, load_settings
+from ios_backup_api.entrypoints.settings import (
+    SettingsError,
+    backup_locations,
+    default_base_path,
+    load_settings,
+)
 
 
 def test_defaults_serve_loopback_on_8080_with_an_sqlite_catalog() -> None:
@@ -68,3 +74,27 @@ def test_the_session_store_is_memory_unless_database_is_chosen() -> None:
     assert chosen.sessions.store == "database"
     with pytest.raises(SettingsError, match="IOS_BACKUP_SESSIONS__STORE"):
         load_settings({"IOS_BACKUP_SESSIONS__STORE": "redis"}, dotenv=None)
+
+
+def test_the_default_base_path_is_the_first_usual_location_that_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert default_base_path() == Path("backups")
+    finder = tmp_path / "Library" / "Application Support" / "MobileSync" / "Backup"
+    finder.mkdir(parents=True)
+    assert default_base_path() == finder
+
+
+def test_windows_knows_itunes_and_the_apple_devices_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "AppData" / "Roaming"))
+    assert backup_locations() == [
+        tmp_path / "AppData" / "Roaming" / "Apple Computer" / "MobileSync" / "Backup",
+        tmp_path / "Apple" / "MobileSync" / "Backup",
+        tmp_path / "AppData" / "Roaming" / "Apple" / "MobileSync" / "Backup",
+    ]

@@ -10,11 +10,19 @@ from ios_backup_api.adapters.backup_folder.files import MARKER_FILES
 class BackupFolders:
     """Each direct sub-folder of `base_path` holding a backup's marker files is a backup named by the folder.
 
-    Symlinked sub-folders are followed only when they resolve inside the base path.
+    Symlinked sub-folders are followed only when they resolve inside the base path. A base path one level
+    too high, the `MobileSync` folder itself, means its `Backup` folder, where Finder and iTunes write.
     """
 
     def __init__(self, base_path: Path) -> None:
-        self.base_path = base_path
+        self.named_base_path = base_path
+
+    @property
+    def base_path(self) -> Path:
+        named = self.named_base_path
+        if named.name.lower() == "mobilesync" and (named / "Backup").is_dir():
+            return named / "Backup"
+        return named
 
     def names(self) -> list[str]:
         """The names of the entries under the base path that may be backups (hidden ones are not)."""
