@@ -1,6 +1,7 @@
 """Run the app under uvicorn on the configured host and port."""
 
 import gc
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ from litestar import Litestar
 
 from ios_backup_api.entrypoints.app import create_app
 from ios_backup_api.entrypoints.connections import h11_with_limits
+from ios_backup_api.entrypoints.http.stream_end import UvicornsLineOnIt
 from ios_backup_api.entrypoints.log_limits import limit_repeats
 from ios_backup_api.entrypoints.settings import Settings
 
@@ -27,6 +29,7 @@ def serve(settings: Settings) -> None:
         access_log=False,
         server_header=False,
     )
+    logging.getLogger("uvicorn.error").addFilter(UvicornsLineOnIt())
     # Once uvicorn's loggers have their handlers, which building its Config gave them.
     limit_repeats(server.log_repeat_limit, server.log_repeat_interval_seconds)
     uvicorn.Server(config).run()

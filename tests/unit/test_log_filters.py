@@ -1,8 +1,15 @@
-"""The log's filters: repeats of one message are counted past a limit."""
+"""The log's filters: repeats of one message are counted past a limit, and uvicorn's line on a response we
+left unfinished on purpose is dropped, for that case only."""
 
+import asyncio
 import logging
 from collections.abc import Callable
 
+from ios_backup_api.entrypoints.http.stream_end import (
+    DownloadEndedError,
+    DownloadsEndQuietly,
+    UvicornsLineOnIt,
+)
 from ios_backup_api.entrypoints.log_limits import RepeatsSuppressed
 
 
@@ -72,3 +79,27 @@ def test_the_same_text_at_another_level_or_logger_is_another_message() -> None:
     logger.getChild("child").error("same")
     logger.error("same")
     assert written.lines == ["same"] * 3
+
+
+def _uvicorns_line() -> logging.LogRecord:
+    return logging.LogRecord(
+        "uvicorn.error", logging.ERROR, "", 0, "ASGI callable returned without completing response.", (), None
+    )
+
+
+def test_uvicorns_line_is_dropped_only_in_the_request_whose_download_we_stopped() -> None:
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise DownloadEndedError
+
+    async def a_request(ended_by_the_session: bool) -> bool:
+        if ended_by_the_session:
+            await DownloadsEndQuietly().handle({"type": "http"}, None, None, app)  # type: ignore[arg-type]
+        return UvicornsLineOnIt().filter(_uvicorns_line())
+
+    async def both() -> list[bool]:
+        return [await asyncio.create_task(a_request(True)), await asyncio.create_task(a_request(False))]
+
+    assert asyncio.run(both()) == [False, True]
+    other = _uvicorns_line()
+    other.msg = "Exception in ASGI application\n"
+    assert UvicornsLineOnIt().filter(other)
