@@ -39,9 +39,10 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     for a connection's first request), or the connection is closed."""
     keep_alive_timeout_seconds: int = 5
     """An idle connection between two requests is closed after this time."""
-    max_connections: int = 1000
-    """Connections open at once; one beyond it is closed as soon as it is accepted. Keep it below the
-    process's descriptor limit (`ulimit -n`), which also counts the open backups' files."""
+    max_connections: int = 500
+    """Connections open at once; one beyond it is closed as soon as it is accepted. Keep it at most half the
+    process's descriptor limit (`ulimit -n`, often 1024): a burst is accepted before the cap can close its
+    excess, and the open backups' files count too."""
     log_repeat_limit: int = 10
     """Lines of one message written in `log_repeat_interval_seconds`; the rest are counted, and the count is
     written in one line at the interval's end."""

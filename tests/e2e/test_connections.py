@@ -152,7 +152,7 @@ def _answers_again(server: RunningServer, within: float) -> bool:
 
 
 def test_at_the_descriptor_limit_the_log_stays_small_and_the_service_recovers(tmp_path: Path) -> None:
-    # The cap left at its default, far above this process's 128 descriptors: every accept fails.
+    # The cap left at its default, far above this process's 128 descriptors: accepts fail.
     with (
         _server(tmp_path, max_open_files=128, log_repeat_interval_seconds="2") as server,
         ExitStack() as closing,

@@ -80,5 +80,5 @@ def test_connections_are_bounded_by_default() -> None:
     server = load_settings({}, dotenv=None).server
     assert 0 < server.request_read_timeout_seconds <= 60, "a half-sent request is closed within a minute"
     assert server.keep_alive_timeout_seconds == 5
-    assert server.max_connections == 1000
+    assert server.max_connections == 500
     assert (server.log_repeat_limit, server.log_repeat_interval_seconds) == (10, 60)
