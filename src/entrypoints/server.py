@@ -1,6 +1,7 @@
 """Run the app under uvicorn on the configured host and port."""
 
 import gc
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -8,18 +9,29 @@ import uvicorn
 from litestar import Litestar
 
 from ios_backup_api.entrypoints.app import create_app
+from ios_backup_api.entrypoints.connections import h11_with_limits
+from ios_backup_api.entrypoints.http.stream_end import UvicornsLineOnIt
+from ios_backup_api.entrypoints.log_limits import limit_repeats
 from ios_backup_api.entrypoints.settings import Settings
 
 
 def serve(settings: Settings) -> None:
+    server = settings.server
     config = uvicorn.Config(
         _freezing_objects_after_startup(create_app(settings)),
-        host=settings.server.host,
-        port=settings.server.port,
+        host=server.host,
+        port=server.port,
+        # The protocol named, not uvicorn's pick by what is installed (httptools would replace h11).
+        http=h11_with_limits(server.request_read_timeout_seconds, server.max_connections),
+        ws="none",  # no WebSocket routes; an upgrade would hand the connection to a protocol without limits
+        timeout_keep_alive=server.keep_alive_timeout_seconds,
         log_level="info",
         access_log=False,
         server_header=False,
     )
+    logging.getLogger("uvicorn.error").addFilter(UvicornsLineOnIt())
+    # Once uvicorn's loggers have their handlers, which building its Config gave them.
+    limit_repeats(server.log_repeat_limit, server.log_repeat_interval_seconds)
     uvicorn.Server(config).run()
 
 

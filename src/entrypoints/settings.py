@@ -41,6 +41,19 @@ class DatabaseSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: int = 8080
+    request_read_timeout_seconds: float = 20.0
+    """A request's line, headers and body must arrive within this time of its first byte (of the connection,
+    for a connection's first request), or the connection is closed."""
+    keep_alive_timeout_seconds: int = 5
+    """An idle connection between two requests is closed after this time."""
+    max_connections: int = 500
+    """Connections open at once; one beyond it is closed as soon as it is accepted. Keep it at most half the
+    process's descriptor limit (`ulimit -n`, often 1024): a burst is accepted before the cap can close its
+    excess, and the open backups' files count too."""
+    log_repeat_limit: int = 10
+    """Lines of one message written in `log_repeat_interval_seconds`; the rest are counted, and the count is
+    written in one line at the interval's end."""
+    log_repeat_interval_seconds: float = 60.0
 
 
 class SessionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -95,6 +108,23 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             self.sessions.ttl_seconds >= 1, "SESSIONS__TTL_SECONDS", "must be a positive number of seconds"
         )
         _check(bool(self.server.host), "SERVER__HOST", "must not be empty")
+        _check(
+            0 < self.server.request_read_timeout_seconds <= 3600,
+            "SERVER__REQUEST_READ_TIMEOUT_SECONDS",
+            "must be more than 0 and at most 3600 seconds",
+        )
+        _check(
+            1 <= self.server.keep_alive_timeout_seconds <= 3600,
+            "SERVER__KEEP_ALIVE_TIMEOUT_SECONDS",
+            "must be from 1 to 3600 seconds",
+        )
+        _check(self.server.max_connections >= 1, "SERVER__MAX_CONNECTIONS", "must be at least 1")
+        _check(self.server.log_repeat_limit >= 1, "SERVER__LOG_REPEAT_LIMIT", "must be at least 1")
+        _check(
+            0 < self.server.log_repeat_interval_seconds <= 86400,
+            "SERVER__LOG_REPEAT_INTERVAL_SECONDS",
+            "must be more than 0 and at most 86400 seconds",
+        )
         _check(
             1 <= self.sessions.max_live_per_backup <= self.sessions.max_live,
             "SESSIONS__MAX_LIVE_PER_BACKUP",

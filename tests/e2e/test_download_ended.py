@@ -1,5 +1,5 @@
 """A download whose session is locked while it streams stops there, and the real server logs one line for
-it, not a traceback; the service goes on serving."""
+it (neither a traceback nor uvicorn's own line on the unfinished response); the service goes on serving."""
 
 import time
 from dataclasses import replace
@@ -57,3 +57,4 @@ def test_a_download_cut_by_a_lock_ends_with_one_log_line(tmp_path: Path) -> None
     text = log.read_text()
     assert "Traceback" not in text
     assert text.count("A download stopped: its session ended") == 1
+    assert "ASGI callable returned without completing response." not in text

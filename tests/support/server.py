@@ -1,6 +1,7 @@
 """A real `ios-backup-api serve` process on a free loopback port, as a user would run it."""
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -30,9 +31,15 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    env: Mapping[str, str], cwd: Path, log: Path, timeout: float = 30, script: Path | None = None
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+    timeout: float = 30,
+    script: Path | None = None,
+    max_open_files: int | None = None,
 ) -> Iterator[RunningServer]:
-    """`script` is the `ios-backup-api` to run: this environment's unless another is given (a wheel's)."""
+    """`script` is the `ios-backup-api` to run: this environment's unless another is given (a wheel's);
+    `max_open_files` its descriptor limit (`ulimit -n`), else this process's."""
     port = free_port()
     full_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -41,8 +48,20 @@ def running_server(
         **env,
     }
     executable = script or Path(sys.executable).with_name("ios-backup-api")
+
+    def limit_the_descriptors() -> None:
+        if max_open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max_open_files, max_open_files))
+
     with log.open("wb") as out:
-        process = subprocess.Popen([str(executable), "serve"], env=full_env, cwd=cwd, stdout=out, stderr=out)
+        process = subprocess.Popen(
+            [str(executable), "serve"],
+            env=full_env,
+            cwd=cwd,
+            stdout=out,
+            stderr=out,
+            preexec_fn=limit_the_descriptors,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process, log, timeout)

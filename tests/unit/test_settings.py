@@ -56,6 +56,12 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("IOS_BACKUP_DATABASE__URL", "mysql://x/y"),
         ("IOS_BACKUP_SECURITY__API_TOKEN", "short"),
         ("IOS_BACKUP_SERVER__PROT", "1"),
+        ("IOS_BACKUP_SERVER__REQUEST_READ_TIMEOUT_SECONDS", "0"),
+        ("IOS_BACKUP_SERVER__KEEP_ALIVE_TIMEOUT_SECONDS", "0"),
+        ("IOS_BACKUP_SERVER__KEEP_ALIVE_TIMEOUT_SECONDS", "1.5"),
+        ("IOS_BACKUP_SERVER__MAX_CONNECTIONS", "0"),
+        ("IOS_BACKUP_SERVER__LOG_REPEAT_LIMIT", "0"),
+        ("IOS_BACKUP_SERVER__LOG_REPEAT_INTERVAL_SECONDS", "-1"),
         ("IOS_BACKUP_NOSECTION__X", "1"),
         ("IOS_BACKUP_FLAT", "1"),
     ],
@@ -98,3 +104,11 @@ def test_windows_knows_itunes_and_the_apple_devices_app(
         tmp_path / "Apple" / "MobileSync" / "Backup",
         tmp_path / "AppData" / "Roaming" / "Apple" / "MobileSync" / "Backup",
     ]
+
+
+def test_connections_are_bounded_by_default() -> None:
+    server = load_settings({}, dotenv=None).server
+    assert 0 < server.request_read_timeout_seconds <= 60, "a half-sent request is closed within a minute"
+    assert server.keep_alive_timeout_seconds == 5
+    assert server.max_connections == 500
+    assert (server.log_repeat_limit, server.log_repeat_interval_seconds) == (10, 60)

@@ -3,6 +3,7 @@ connection is closed, and the log says so in one line, not with a traceback."""
 
 import logging
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -11,6 +12,10 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from ios_backup_api.domain.errors import SessionRequiredError
 
 logger = logging.getLogger("ios_backup_api")
+
+# Set in the request's task, whose context uvicorn's own line about the unfinished response is logged in.
+_ended_by_its_session: ContextVar[bool] = ContextVar("ended_by_its_session", default=False)
+_UVICORNS_LINE = "ASGI callable returned without completing response."
 
 
 class DownloadEndedError(Exception):
@@ -37,6 +42,15 @@ class DownloadsEndQuietly(ASGIMiddleware):
             if not _ended_by_the_session(error):
                 raise
             logger.info("A download stopped: its session ended (locked, expired or its backup removed).")
+            _ended_by_its_session.set(True)
+
+
+class UvicornsLineOnIt(logging.Filter):
+    """On uvicorn's error logger: drops its line on the unfinished response of a download we stopped, which
+    would be a second line for one event. An unfinished response of any other cause is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.msg == _UVICORNS_LINE and _ended_by_its_session.get())
 
 
 def _ended_by_the_session(error: BaseException | None) -> bool:
