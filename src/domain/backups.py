@@ -25,6 +25,8 @@ class BackupSummary:
     size_bytes: int | None
     status: BackupStatus
     problem: str | None
+    warnings: tuple[str, ...] = ()
+    """What a reader should know about a usable backup, a sentence each (in progress, tolerated damage)."""
 
     @property
     def is_ready(self) -> bool:

@@ -117,6 +117,7 @@ def _everything_set() -> CatalogedBackup:
         size_bytes=2**63 - 1,
         status=BackupStatus.UNREADABLE,
         problem="Manifest.db is missing — the backup was interrupted.",
+        warnings=("The backup is still being written: its SnapshotState is uploading.", 'ünï "⚠️" [],'),
     )
     return CatalogedBackup(summary, "fingerprint with ünïcode 📱")
 

@@ -66,6 +66,7 @@ async def test_backups_are_listed_with_the_contract_fields_newest_first(
         "size_bytes": size,
         "status": "ready",
         "problem": None,
+        "warnings": [],
     }
     assert listed[1]["is_encrypted"] is False
     assert listed[1]["device_name"] == "Grace's iPad"

@@ -27,7 +27,7 @@ def test_scan_prints_a_table_of_the_backups(tmp_path: Path) -> None:
     assert lines[2].startswith(ENCRYPTED_ID)
     assert "yes" in lines[2]
     assert lines[3].startswith(PLAIN_ID)
-    assert "unreadable: Manifest.plist is missing." in lines[4]
+    assert "unreadable: Manifest.plist and Manifest.db are missing." in lines[4]
 
 
 def test_db_upgrade_creates_the_schema_and_can_repeat(tmp_path: Path) -> None:

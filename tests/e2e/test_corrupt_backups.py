@@ -82,30 +82,36 @@ class Case:
     encrypted: bool
     damage: Damage
     step: str
-    """Where the damage shows: `scan` (listed unreadable, unlock 409), `unlock`, `download` or `listing`."""
+    """Where the damage shows: `scan` (listed unreadable, unlock 409), `unlock`, `download`, `listing`, or
+    `warning` (listed ready with `detail` its warning, and served whole)."""
     status: int
     detail: str
 
 
 CASES = {
+    # Info.plist and Status.plist hold no key: damaged, they are a warning, and the backup serves.
     "garbage Info.plist": Case(
-        False, lambda f: _write(f / "Info.plist", b"\x00garbage"), "scan", 409,
-        "Info.plist is not a valid property list.",
+        False, lambda f: _write(f / "Info.plist", b"\x00garbage"), "warning", 200,
+        "Info.plist is not a valid property list. It was left out.",
     ),
     "truncated Manifest.plist": Case(
         True, lambda f: _cut(f / "Manifest.plist", (f / "Manifest.plist").stat().st_size // 2), "scan", 409,
         "Manifest.plist is not a valid property list.",
     ),
     "garbage Status.plist": Case(
-        False, lambda f: _write(f / "Status.plist", b"<plist><dict><key>"), "scan", 409,
-        "Status.plist is not a valid property list.",
+        False, lambda f: _write(f / "Status.plist", b"<plist><dict><key>"), "warning", 200,
+        "Status.plist is not a valid property list. It was left out.",
     ),
     "missing Manifest.db": Case(
         False, lambda f: (f / "Manifest.db").unlink(), "scan", 409, "Manifest.db is missing.",
     ),
     "garbage Manifest.db": Case(
-        False, lambda f: _write(f / "Manifest.db", os.urandom(8192)), "unlock", 409,
-        "Manifest.db is not an SQLite database.",
+        False, lambda f: _write(f / "Manifest.db", os.urandom(8192)), "scan", 409,
+        "Manifest.db is no SQLite database, though the backup is not encrypted.",
+    ),
+    "encrypted Manifest.db of random bytes": Case(
+        True, lambda f: _write(f / "Manifest.db", os.urandom(8192)), "unlock", 409,
+        "Manifest.db does not decrypt: its padding is invalid.",
     ),
     "truncated Manifest.db": Case(
         False, lambda f: _cut(f / "Manifest.db", 4096), "unlock", 409, "Manifest.db is damaged",
@@ -208,6 +214,7 @@ async def test_a_damaged_backup_answers_a_clean_error_and_the_others_keep_servin
     assert listed[backup_id]["status"] == ("unreadable" if case.step == "scan" else "ready")
     if case.step == "scan":
         assert listed[backup_id]["problem"] == case.detail
+    assert listed[backup_id]["warnings"] == ([case.detail] if case.step == "warning" else [])
     unlocked = await _unlock(client, backup_id, case.encrypted)
     if case.step in ("scan", "unlock"):
         _assert_clean_error(unlocked, case.status, case.detail)

@@ -83,8 +83,8 @@ def test_links_inside_a_backup_lead_nowhere(
             )
 
 
-def test_a_manifest_or_plist_that_is_a_link_makes_the_backup_unreadable(
-    base_path: Path, tmp_path: Path
+def test_a_manifest_or_plist_that_is_a_link_is_not_followed(
+    base_path: Path, tmp_path: Path, samples: dict[str, SyntheticBackup]
 ) -> None:
     shutil.copytree(base_path / PLAIN_ID, base_path / "manifest-link")
     (base_path / "manifest-link" / "Manifest.db").unlink()
@@ -99,10 +99,12 @@ def test_a_manifest_or_plist_that_is_a_link_makes_the_backup_unreadable(
                 "unreadable",
                 "Manifest.db is missing.",
             )
-            assert (listed["info-link"]["status"], listed["info-link"]["problem"]) == (
-                "unreadable",
-                "Info.plist is missing.",
+            # Info.plist holds no key: missing, the device fields come from Manifest.plist's, not the link's.
+            assert (listed["info-link"]["status"], listed["info-link"]["device_name"]) == (
+                "ready",
+                samples[PLAIN_ID].device_name,
             )
+            assert samples[PLAIN_ID].device_name != samples[ENCRYPTED_ID].device_name
             assert client.post("/backups/manifest-link/unlock", json={}).status_code == 409
             assert listed[PLAIN_ID]["status"] == "ready"
 
@@ -124,9 +126,10 @@ def test_named_pipes_where_files_should_be_hang_nothing(
                 started = time.monotonic()
                 listed = _listed(client)
                 assert time.monotonic() - started < 10
-            assert (listed["pipe-plist"]["status"], listed["pipe-plist"]["problem"]) == (
-                "unreadable",
-                "Manifest.plist is missing.",
+            # A pipe is no Manifest.plist: over a plain Manifest.db, the backup reads as unencrypted.
+            assert (listed["pipe-plist"]["status"], listed["pipe-plist"]["warnings"]) == (
+                "ready",
+                ["Manifest.plist is missing: read as an unencrypted backup."],
             )
             session = _session(client, "pipe-payload")
             response = client.get(f"/backups/pipe-payload/file/{piped.file_id}", headers=session)

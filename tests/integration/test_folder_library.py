@@ -52,17 +52,10 @@ async def test_reads_the_summary_of_each_backup(base: Path) -> None:
 @pytest.mark.parametrize(
     ("breakage", "problem"),
     [
-        (lambda f: (f / "Manifest.plist").unlink(), "Manifest.plist is missing."),
         (
             lambda f: (f / "Manifest.plist").write_bytes(b"garbage"),
             "Manifest.plist is not a valid property list.",
         ),
-        (
-            lambda f: (f / "Info.plist").write_bytes(b"bplist00\x01\x02"),
-            "Info.plist is not a valid property list.",
-        ),
-        (lambda f: (f / "Info.plist").unlink(), "Info.plist is missing."),
-        (lambda f: (f / "Status.plist").write_text("<plist>"), "Status.plist is not a valid property list."),
         (lambda f: (f / "Manifest.db").unlink(), "Manifest.db is missing."),
         (
             lambda f: (f / "Manifest.plist").write_bytes(
@@ -87,6 +80,50 @@ async def test_a_broken_folder_is_unreadable_with_one_sentence_and_never_stops_t
     assert broken.status is BackupStatus.UNREADABLE  # type: ignore[attr-defined]
     assert broken.problem == problem  # type: ignore[attr-defined]
     assert summaries[PLAIN_ID].status is BackupStatus.READY  # type: ignore[attr-defined]
+
+
+async def test_an_encrypted_backup_without_manifest_plist_is_unreadable(base: Path) -> None:
+    folder = base / "no-manifest-plist"
+    shutil.copytree(base / ENCRYPTED_ID, folder)
+    (folder / "Manifest.plist").unlink()
+    broken = (await _summaries(base))["no-manifest-plist"]
+    assert (broken.status, broken.problem) == (  # type: ignore[attr-defined]
+        BackupStatus.UNREADABLE,
+        "Manifest.plist is missing.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("breakage", "warnings"),
+    [
+        (lambda f: (f / "Info.plist").unlink(), ()),
+        (lambda f: (f / "Status.plist").unlink(), ()),
+        (
+            lambda f: (f / "Info.plist").write_bytes(b"bplist00\x01\x02"),
+            ("Info.plist is not a valid property list. It was left out.",),
+        ),
+        (
+            lambda f: (f / "Status.plist").write_text("<plist>"),
+            ("Status.plist is not a valid property list. It was left out.",),
+        ),
+        (
+            lambda f: (f / "Manifest.plist").unlink(),
+            ("Manifest.plist is missing: read as an unencrypted backup.",),
+        ),
+    ],
+)
+async def test_plists_that_hold_no_key_are_optional_and_a_damaged_one_is_a_warning(
+    base: Path, breakage: object, warnings: tuple[str, ...]
+) -> None:
+    breakage(_broken_copy(base, "tolerated"))  # type: ignore[operator]
+    summary = (await _summaries(base))["tolerated"]
+    assert summary.status is BackupStatus.READY  # type: ignore[attr-defined]
+    assert summary.warnings == warnings  # type: ignore[attr-defined]
+    assert summary.is_encrypted is False  # type: ignore[attr-defined]
+    plain = (await _summaries(base))[PLAIN_ID]
+    # Info.plist writes the UDID in capitals, Manifest.plist's Lockdown in small letters, as phones do.
+    assert summary.udid.upper() == plain.udid.upper()  # type: ignore[attr-defined]
+    assert summary.product_version is not None  # type: ignore[attr-defined]
 
 
 async def test_folders_that_do_not_look_like_backups_are_ignored(base: Path) -> None:

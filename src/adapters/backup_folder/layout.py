@@ -1,8 +1,9 @@
 """What a backup folder's plists say, read once and with one set of rules, for the catalog and the vault."""
 
 import os
+import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,16 @@ from ios_backup_api.adapters.backup_folder.files import (
     MANIFEST_PLIST,
     STATUS_PLIST,
 )
+from ios_backup_api.adapters.backup_folder.opening import open_regular
 from ios_backup_api.adapters.backup_folder.plists import load_plist
 from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
 
 MANIFEST_KEY_SIZE = 44
 """u32 LE protection class + the 40-byte wrapped key of Manifest.db."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SNAPSHOT_FOLDER = "Snapshot"
+FIRST_WITH_MANIFEST_KEY = (10, 2)
+"""iOS 10.0 and 10.1 encrypted payloads but left Manifest.db plain, without a ManifestKey."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,31 +52,104 @@ class Protection:
 class BackupLayout:
     protection: Protection
     manifest_db: Path
+    warnings: tuple[str, ...] = ()
+    """What a reader should know about a usable backup (what was tolerated, what is odd), a sentence each."""
 
 
 def read_layout(folder: Path) -> BackupLayout:
-    """What the vault needs, from Manifest.plist alone (Info.plist can be megabytes of app icons). Blocking.
-    Raises `BackupFolderError` with one sentence when the folder is no usable backup."""
-    return _layout(folder, load_plist(folder, MANIFEST_PLIST, required=True))
+    """What the vault needs, from Manifest.plist and Manifest.db's first bytes (Info.plist can be megabytes
+    of app icons). Blocking. Raises `BackupFolderError` with one sentence when the folder is no usable
+    backup."""
+    return _layout(folder, load_plist(folder, MANIFEST_PLIST, required=False))
 
 
 def read_device_and_layout(folder: Path) -> tuple[Device, BackupLayout]:
     """What the catalog lists: the device from Info.plist (else Manifest.plist's Lockdown) and Status.plist,
-    and the layout by the same rules as `read_layout`. Blocking; raises `BackupFolderError`."""
-    manifest = load_plist(folder, MANIFEST_PLIST, required=True)
-    info = load_plist(folder, INFO_PLIST, required=True)
-    status = load_plist(folder, STATUS_PLIST, required=False)
-    return _device(info, _dict(manifest.get("Lockdown")), status), _layout(folder, manifest)
+    and the layout by the same rules as `read_layout`. Info.plist and Status.plist hold no key: missing,
+    they are not missed; damaged, they are a warning. Blocking; raises `BackupFolderError`."""
+    manifest = load_plist(folder, MANIFEST_PLIST, required=False)
+    layout = _layout(folder, manifest)
+    warnings = list(layout.warnings)
+    info = _optional_plist(folder, INFO_PLIST, warnings)
+    status = _optional_plist(folder, STATUS_PLIST, warnings)
+    warnings += _in_progress(folder, status)
+    device = _device(info, _dict(manifest.get("Lockdown")), status)
+    return device, replace(layout, warnings=tuple(warnings))
 
 
 def _layout(folder: Path, manifest: dict[str, Any]) -> BackupLayout:
+    """From what is there: Manifest.db's first bytes say whether it is plain; Manifest.plist whether the
+    payloads are encrypted, and a plain Manifest.db under an encrypted one's plist is a tool's decrypted
+    copy, unless the plist is of iOS 10.0 or 10.1."""
+    if not manifest and not _is_regular_file(folder / MANIFEST_DB):
+        raise BackupFolderError("Manifest.plist and Manifest.db are missing.")
+    manifest_db = _manifest_db(folder)
+    plain = _is_plain_sqlite(folder)
+    if not manifest:
+        if not plain:
+            raise BackupFolderError("Manifest.plist is missing.")
+        return BackupLayout(
+            _PLAIN, manifest_db, ("Manifest.plist is missing: read as an unencrypted backup.",)
+        )
     # Some tools write no IsEncrypted: then a ManifestKey (which only encrypted backups have) decides.
     is_encrypted = manifest.get("IsEncrypted", "ManifestKey" in manifest)
     if not isinstance(is_encrypted, bool):
         raise BackupFolderError("Manifest.plist has no valid IsEncrypted flag.")
-    manifest_db = _manifest_db(folder)
-    protection = _protection(manifest) if is_encrypted else Protection(is_encrypted=False)
-    return BackupLayout(protection, manifest_db)
+    if not is_encrypted:
+        if not plain:
+            raise BackupFolderError("Manifest.db is no SQLite database, though the backup is not encrypted.")
+        return BackupLayout(_PLAIN, manifest_db)
+    if not plain:
+        return BackupLayout(_protection(manifest), manifest_db)
+    if "ManifestKey" in manifest or _version(manifest) >= FIRST_WITH_MANIFEST_KEY:
+        return BackupLayout(_PLAIN, manifest_db, (_DECRYPTED_COPY,))
+    return BackupLayout(Protection(is_encrypted=True, keybag=_keybag(manifest)), manifest_db)
+
+
+_PLAIN = Protection(is_encrypted=False)
+_DECRYPTED_COPY = (
+    "Manifest.plist says the backup is encrypted but Manifest.db is plain: read as a decrypted copy, "
+    "its files as they are."
+)
+
+
+def _is_plain_sqlite(folder: Path) -> bool:
+    try:
+        with open_regular(folder, MANIFEST_DB) as file:
+            return file.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError as error:
+        raise BackupFolderError(f"Manifest.db can't be read ({error.strerror}).") from None
+
+
+def _version(manifest: dict[str, Any]) -> tuple[int, int]:
+    """The iOS version the backup was made of (major, minor); (0, 0) when Manifest.plist does not say."""
+    version = _dict(manifest.get("Lockdown")).get("ProductVersion")
+    found = re.fullmatch(r"(\d{1,3})\.(\d{1,3})(?:\.\d{1,3})?", version) if isinstance(version, str) else None
+    return (int(found[1]), int(found[2])) if found else (0, 0)
+
+
+def _optional_plist(folder: Path, name: str, warnings: list[str]) -> dict[str, Any]:
+    try:
+        return load_plist(folder, name, required=False)
+    except BackupFolderError as problem:
+        warnings.append(f"{problem} It was left out.")
+        return {}
+
+
+def _in_progress(folder: Path, status: dict[str, Any]) -> list[str]:
+    warnings = []
+    state = status.get("SnapshotState")
+    if isinstance(state, str) and state != "finished":
+        warnings.append(f"The backup is still being written: its SnapshotState is {state}.")
+    try:
+        snapshot = stat.S_ISDIR(os.lstat(folder / SNAPSHOT_FOLDER).st_mode)
+    except OSError:
+        snapshot = False
+    if snapshot:
+        warnings.append(
+            "A Snapshot folder is present: a backup into this folder did not finish; nothing in it is served."
+        )
+    return warnings
 
 
 def _device(info: dict[str, Any], lockdown: dict[str, Any], status: dict[str, Any]) -> Device:
@@ -87,13 +166,18 @@ def _device(info: dict[str, Any], lockdown: dict[str, Any], status: dict[str, An
 
 
 def _protection(manifest: dict[str, Any]) -> Protection:
-    keybag = manifest.get("BackupKeyBag")
-    if not isinstance(keybag, bytes) or not keybag:
-        raise BackupFolderError("Manifest.plist of an encrypted backup has no BackupKeyBag.")
+    keybag = _keybag(manifest)
     manifest_key = manifest.get("ManifestKey")
     if not isinstance(manifest_key, bytes) or len(manifest_key) != MANIFEST_KEY_SIZE:
         raise BackupFolderError("Manifest.plist of an encrypted backup has no valid ManifestKey.")
     return Protection(is_encrypted=True, keybag=keybag, manifest_key=manifest_key)
+
+
+def _keybag(manifest: dict[str, Any]) -> bytes:
+    keybag = manifest.get("BackupKeyBag")
+    if not isinstance(keybag, bytes) or not keybag:
+        raise BackupFolderError("Manifest.plist of an encrypted backup has no BackupKeyBag.")
+    return keybag
 
 
 def _manifest_db(folder: Path) -> Path:

@@ -1,3 +1,4 @@
+import json
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -91,6 +92,7 @@ def _row(backup: CatalogedBackup) -> dict[str, Any]:
         "size_bytes": summary.size_bytes,
         "status": summary.status.value,
         "problem": summary.problem,
+        "warnings": json.dumps(list(summary.warnings)) if summary.warnings else None,
         "fingerprint": backup.fingerprint,
     }
 
@@ -110,4 +112,5 @@ def _summary(row: Row[Any]) -> BackupSummary:
         size_bytes=row.size_bytes,
         status=BackupStatus(row.status),
         problem=row.problem,
+        warnings=tuple(json.loads(row.warnings)) if row.warnings else (),
     )

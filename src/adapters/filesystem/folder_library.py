@@ -88,6 +88,7 @@ def _ready_summary(empty: BackupSummary, device: Device, layout: BackupLayout) -
         serial_number=device.serial_number,
         is_encrypted=layout.protection.is_encrypted,
         last_backup_at=device.last_backup_at,
+        warnings=layout.warnings,
     )
 
 

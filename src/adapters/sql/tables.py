@@ -51,6 +51,7 @@ backups = Table(
     Column("size_bytes", BigInteger),
     Column("status", Text, nullable=False),
     Column("problem", Text),
+    Column("warnings", Text),
     Column("fingerprint", Text, nullable=False),
 )
 

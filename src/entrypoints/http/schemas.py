@@ -23,6 +23,7 @@ class BackupSummaryOut(msgspec.Struct, frozen=True):
     size_bytes: int | None
     status: Literal["ready", "unreadable"]
     problem: str | None
+    warnings: list[str]
 
     @classmethod
     def of(cls, summary: BackupSummary) -> "BackupSummaryOut":
@@ -40,6 +41,7 @@ class BackupSummaryOut(msgspec.Struct, frozen=True):
             size_bytes=summary.size_bytes,
             status="ready" if summary.is_ready else "unreadable",
             problem=summary.problem,
+            warnings=list(summary.warnings),
         )
 
 
