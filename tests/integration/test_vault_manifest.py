@@ -6,6 +6,7 @@ import plistlib
 import shutil
 import sqlite3
 import struct
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import replace
@@ -15,6 +16,7 @@ import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.ram_file import RamFiles
 from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError, WrongPassphraseError
@@ -351,10 +353,66 @@ async def test_a_manifest_larger_than_the_read_ahead_bound_is_read_only_for_a_ri
     assert bounded.reads == 1
     assert (await handle.files(FileQuery())).total == len(expected_listing(spec))
     unbounded = CountingLoader(ram_files())
+    await folder_vault(tmp_path, unbounded).open(SMALL_ID, spec.passphrase)
+    assert (unbounded.ahead_kept, unbounded.reads) == ([True], 1), "below the bound it is read beside the key"
+
+
+class _HeldReadAhead(CountingLoader):
+    """Its read ahead starts only once `release` is set (after the attempt it serves has ended), and records
+    what it returned."""
+
+    def __init__(self) -> None:
+        super().__init__(ram_files())
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.returned: list[ManifestBuffer | None] = []
+        self.done = threading.Event()
+        self.calls = 0
+
+    def read_ahead(self, path: Path, stop: threading.Event) -> ManifestBuffer | None:
+        self.calls += 1
+        self.started.set()
+        self.release.wait()
+        try:
+            self.returned.append(super().read_ahead(path, stop))
+            return self.returned[-1]
+        finally:
+            self.done.set()
+
+
+async def _read_ahead_after(loader: _HeldReadAhead) -> list[ManifestBuffer | None]:
+    loader.release.set()
+    await asyncio.to_thread(loader.done.wait)
+    return loader.returned
+
+
+async def test_a_wrong_passphrase_stops_the_read_ahead(tmp_path: Path) -> None:
+    write_small(tmp_path, encrypted=True)
+    loader = _HeldReadAhead()
     with pytest.raises(WrongPassphraseError):
-        await folder_vault(tmp_path, unbounded).open(SMALL_ID, "a wrong guess")
-    for _ in range(500):  # the read beside the derivation may end after the derivation failed
-        if unbounded.reads:
-            break
-        await asyncio.sleep(0.01)
-    assert unbounded.reads == 1, "below the bound it is read while the key is derived"
+        await folder_vault(tmp_path, loader).open(SMALL_ID, "a wrong guess")
+    assert await _read_ahead_after(loader) == [None], "nothing is read for an attempt that failed"
+    assert loader.reads == 0
+
+
+async def test_a_cancelled_unlock_stops_the_read_ahead(tmp_path: Path) -> None:
+    _, spec = write_small(tmp_path, encrypted=True)
+    loader = _HeldReadAhead()
+    opening = asyncio.ensure_future(folder_vault(tmp_path, loader).open(SMALL_ID, spec.passphrase))
+    await asyncio.to_thread(loader.started.wait)
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    assert await _read_ahead_after(loader) == [None], "nothing is read for an attempt that went away"
+    assert loader.reads == 0
+
+
+async def test_a_backup_is_read_ahead_once_at_a_time_until_that_read_is_freed(tmp_path: Path) -> None:
+    write_small(tmp_path, encrypted=True)
+    loader = _HeldReadAhead()
+    vault = folder_vault(tmp_path, loader)
+    for _ in range(2):
+        with pytest.raises(WrongPassphraseError):
+            await vault.open(SMALL_ID, "a wrong guess")
+    assert await _read_ahead_after(loader) == [None]
+    assert loader.calls == 1, "the second guess started no read of its own"
