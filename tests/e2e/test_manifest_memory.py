@@ -1,17 +1,20 @@
 """Memory bounded by what a Manifest.db is, not by what it claims, against a real server process: wrong
-passphrases on a backup whose Manifest.db is a sparse file of 2 GiB cost no more than the service at rest."""
+passphrases on a backup whose Manifest.db is a sparse file of 2 GiB cost no more than the service at rest,
+and a manifest whose answers would be larger than any phone's is refused (409), not built."""
 
 import asyncio
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.backups import ENCRYPTED_ID
+from tests.support.backups import ENCRYPTED_ID, PLAIN_ID
 from tests.support.server import RunningServer, running_server
 
 TOKEN = "manifest-memory-api-token-0123456789"
@@ -80,3 +83,75 @@ def _stopped_peak(server: RunningServer) -> int:
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: running_server has nothing to stop
     return usage.ru_maxrss * 1024
+
+
+def _rewritten(folder: Path, sql: str, rows: list[tuple[str, str, bytes]] = []) -> None:  # noqa: B006
+    """The plain backup's Manifest.db with `sql` run on it and regular-file rows of (domain, path, record)."""
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        connection.executescript(sql)
+        if not rows:
+            return
+        connection.executemany(
+            "INSERT INTO Files VALUES (?, ?, ?, 1, ?)",
+            ((f"{n:040x}", domain, path, record) for n, (domain, path, record) in enumerate(rows)),
+        )
+        connection.commit()
+
+
+def test_manifests_too_large_to_be_real_answer_409_and_the_others_serve(
+    base_path: Path, tmp_path: Path
+) -> None:
+    for name in ("generated", "huge-page", "many-domains"):
+        shutil.copytree(base_path / PLAIN_ID, base_path / name)
+    _rewritten(
+        base_path / "generated",
+        "DROP TABLE Files; CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT GENERATED ALWAYS AS"
+        " (printf('%.*c', 20000000, 'x')) VIRTUAL, relativePath TEXT, flags INTEGER, file BLOB);"
+        " INSERT INTO Files (fileID, relativePath, flags) VALUES ('0', 'a', 1)",
+    )
+    assert (base_path / "generated" / "Manifest.db").stat().st_size < 64 << 10
+    _rewritten(
+        base_path / "huge-page",
+        "",
+        [("ZDomain", f"Library/{n:03}", os.urandom(99 << 10)) for n in range(100)],
+    )
+    _rewritten(base_path / "many-domains", "", [(f"AppDomain-{n}", "Library", b"") for n in range(70_000)])
+    env = {
+        "HOME": str(tmp_path),
+        "IOS_BACKUP_SECURITY__API_TOKEN": TOKEN,
+        "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(base_path),
+    }
+    with running_server(env, tmp_path, tmp_path / "server.log") as server:
+        with httpx.Client(base_url=server.url, headers={"X-API-Token": TOKEN}, timeout=60) as client:
+            refused = client.post("/backups/generated/unlock", json={})
+            assert (refused.status_code, refused.json()["detail"]) == (
+                409,
+                "Manifest.db's Files table has generated columns, which no backup has.",
+            )
+            huge = {
+                "X-Backup-Session": client.post("/backups/huge-page/unlock", json={}).json()["session_token"]
+            }
+            page = client.get("/backups/huge-page/files", params={"domain": "ZDomain"}, headers=huge)
+            assert page.status_code == 409, page.text
+            assert "ask for fewer entries" in page.json()["detail"]
+            smaller = client.get(
+                "/backups/huge-page/files", params={"domain": "ZDomain", "limit": 50}, headers=huge
+            )
+            assert (smaller.status_code, len(smaller.json()["items"])) == (200, 50)
+            many = {
+                "X-Backup-Session": client.post("/backups/many-domains/unlock", json={}).json()[
+                    "session_token"
+                ]
+            }
+            domains = client.get("/backups/many-domains/domains", headers=many)
+            assert domains.status_code == 409, domains.text
+            assert "more domains than a phone has" in domains.json()["detail"]
+            assert client.get("/backups/many-domains/files", headers=many).json()["total"] > 70_000
+            plain = {
+                "X-Backup-Session": client.post(f"/backups/{PLAIN_ID}/unlock", json={}).json()[
+                    "session_token"
+                ]
+            }
+            assert client.get(f"/backups/{PLAIN_ID}/domains", headers=plain).status_code == 200
+        peak = _status_bytes(server, "VmHWM")
+    assert peak < PEAK_BOUND, f"peak RSS: {peak >> 20} MiB"
