@@ -99,3 +99,12 @@ def test_a_process_with_stuck_work_still_exits() -> None:
     )
     finished = subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=30, check=True)
     assert finished.stdout == b"answered\n"
+
+
+async def test_work_allowed_longer_than_the_timeout_does_not_make_its_folder_stuck() -> None:
+    work, release = FileWork(timeout=0.2), threading.Event()
+    long = asyncio.ensure_future(work.run("a", release.wait, allow_seconds=30))
+    await asyncio.sleep(0.4)
+    assert await work.run("a", lambda: "served beside it") == "served beside it"
+    release.set()
+    await long

@@ -2,18 +2,21 @@
 the plaintext handed to SQLite is exactly the database's bytes, for one thread or two and any split."""
 
 import ctypes
+import io
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ios_backup_api.adapters.vault import in_place, manifest_buffer
+from ios_backup_api.adapters.vault import in_place, manifest_buffer, reading
 from ios_backup_api.adapters.vault.in_place import CHUNK_SIZE
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
 from ios_backup_api.adapters.vault.ram_file import RamFiles
+from ios_backup_api.adapters.vault.reading import PIECE, ReadStopped
 from ios_backup_api.domain.errors import CorruptBackupError
 from tests.support.vault_cases import ram_files
 
@@ -174,3 +177,40 @@ def _ram_descriptors() -> set[str]:
         except OSError:
             continue
     return held
+
+
+class _SetAfter(threading.Event):
+    """A stop that is set once it has been looked at `looks` times: a read stopped partway through."""
+
+    def __init__(self, looks: int) -> None:
+        super().__init__()
+        self.looks = looks
+
+    def is_set(self) -> bool:
+        self.looks -= 1
+        return self.looks < 0
+
+
+@pytest.mark.parametrize("memory", list(MEMORIES))
+def test_a_read_stopped_partway_reads_one_piece_more_and_gives_its_memory_back(
+    tmp_path: Path, memory: str
+) -> None:
+    path = tmp_path / "Manifest.db"
+    with path.open("wb") as file:
+        file.truncate(5 * PIECE)
+    before = _ram_descriptors()
+    read_into = reading.read_fully
+    positions: list[int] = []
+
+    def recording(file: io.FileIO, view: memoryview, stop: threading.Event | None = None) -> int:
+        try:
+            return read_into(file, view, stop)
+        finally:
+            positions.append(file.tell())
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_buffer, "read_fully", recording)
+        with pytest.raises(ReadStopped):
+            ManifestBuffer.read(path, MEMORIES[memory](), _SetAfter(2))
+    assert positions == [2 * PIECE], "the read stops at the first look after the stop was set"
+    assert not _ram_descriptors() - before, "what was read is freed"

@@ -6,6 +6,7 @@ import plistlib
 import shutil
 import sqlite3
 import struct
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import replace
@@ -15,9 +16,23 @@ import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
-from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
+from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
+from ios_backup_api.adapters.vault.manifest_db import (
+    MAX_DOMAIN_BYTES,
+    MAX_DOMAIN_LIST_BYTES,
+    MAX_DOMAINS,
+    MAX_PAGE_BYTES,
+    MAX_PATH_BYTES,
+    ManifestDatabase,
+)
+from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES
 from ios_backup_api.adapters.vault.ram_file import RamFiles
-from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError, WrongPassphraseError
+from ios_backup_api.domain.errors import (
+    CorruptBackupError,
+    EntryNotFoundError,
+    SessionRequiredError,
+    WrongPassphraseError,
+)
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery
 from tests.support.vault_cases import (
     RAM_FOLDER,
@@ -351,10 +366,143 @@ async def test_a_manifest_larger_than_the_read_ahead_bound_is_read_only_for_a_ri
     assert bounded.reads == 1
     assert (await handle.files(FileQuery())).total == len(expected_listing(spec))
     unbounded = CountingLoader(ram_files())
+    await folder_vault(tmp_path, unbounded).open(SMALL_ID, spec.passphrase)
+    assert (unbounded.ahead_kept, unbounded.reads) == ([True], 1), "below the bound it is read beside the key"
+
+
+class _HeldReadAhead(CountingLoader):
+    """Its read ahead starts only once `release` is set (after the attempt it serves has ended), and records
+    what it returned."""
+
+    def __init__(self) -> None:
+        super().__init__(ram_files())
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.returned: list[ManifestBuffer | None] = []
+        self.done = threading.Event()
+        self.calls = 0
+
+    def read_ahead(self, path: Path, stop: threading.Event) -> ManifestBuffer | None:
+        self.calls += 1
+        self.started.set()
+        self.release.wait()
+        try:
+            self.returned.append(super().read_ahead(path, stop))
+            return self.returned[-1]
+        finally:
+            self.done.set()
+
+
+async def _read_ahead_after(loader: _HeldReadAhead) -> list[ManifestBuffer | None]:
+    loader.release.set()
+    await asyncio.to_thread(loader.done.wait)
+    return loader.returned
+
+
+async def test_a_wrong_passphrase_stops_the_read_ahead(tmp_path: Path) -> None:
+    write_small(tmp_path, encrypted=True)
+    loader = _HeldReadAhead()
     with pytest.raises(WrongPassphraseError):
-        await folder_vault(tmp_path, unbounded).open(SMALL_ID, "a wrong guess")
-    for _ in range(500):  # the read beside the derivation may end after the derivation failed
-        if unbounded.reads:
-            break
-        await asyncio.sleep(0.01)
-    assert unbounded.reads == 1, "below the bound it is read while the key is derived"
+        await folder_vault(tmp_path, loader).open(SMALL_ID, "a wrong guess")
+    assert await _read_ahead_after(loader) == [None], "nothing is read for an attempt that failed"
+    assert loader.reads == 0
+
+
+async def test_a_cancelled_unlock_stops_the_read_ahead(tmp_path: Path) -> None:
+    _, spec = write_small(tmp_path, encrypted=True)
+    loader = _HeldReadAhead()
+    opening = asyncio.ensure_future(folder_vault(tmp_path, loader).open(SMALL_ID, spec.passphrase))
+    await asyncio.to_thread(loader.started.wait)
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    assert await _read_ahead_after(loader) == [None], "nothing is read for an attempt that went away"
+    assert loader.reads == 0
+
+
+async def test_a_backup_is_read_ahead_once_at_a_time_until_that_read_is_freed(tmp_path: Path) -> None:
+    write_small(tmp_path, encrypted=True)
+    loader = _HeldReadAhead()
+    vault = folder_vault(tmp_path, loader)
+    for _ in range(2):
+        with pytest.raises(WrongPassphraseError):
+            await vault.open(SMALL_ID, "a wrong guess")
+    assert await _read_ahead_after(loader) == [None]
+    assert loader.calls == 1, "the second guess started no read of its own"
+
+
+def _add_rows(folder: Path, rows: list[tuple[str, str, bytes]]) -> None:
+    """Regular-file rows of (domain, relative path, record) added to the backup's plain Manifest.db."""
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        connection.executemany(
+            "INSERT INTO Files VALUES (?, ?, ?, 1, ?)",
+            ((f"{n:040x}", domain, path, record) for n, (domain, path, record) in enumerate(rows)),
+        )
+        connection.commit()
+
+
+async def test_rows_with_names_longer_than_any_phones_are_not_entries(tmp_path: Path) -> None:
+    folder, spec = write_small(tmp_path, encrypted=False)
+    longest = "Library/" + "p" * (MAX_PATH_BYTES - 8)
+    _add_rows(
+        folder,
+        [
+            ("HomeDomain", longest, b""),
+            ("HomeDomain", longest + "p", b""),
+            ("HomeDomain", "Library/" + "é" * (MAX_PATH_BYTES // 2 - 3), b""),  # bytes, not characters
+            ("D" * MAX_DOMAIN_BYTES, "Library/a", b""),
+            ("D" * (MAX_DOMAIN_BYTES + 1), "Library/a", b""),
+        ],
+    )
+    handle = await folder_vault(tmp_path).open(SMALL_ID, None)
+    page = await handle.files(FileQuery(limit=1000))
+    assert page.total == len(expected_listing(spec)) + 2
+    assert {entry.relative_path for entry in page.items} >= {longest}
+    assert longest + "p" not in {entry.relative_path for entry in page.items}
+    assert "D" * MAX_DOMAIN_BYTES in await handle.domains()
+    assert "D" * (MAX_DOMAIN_BYTES + 1) not in await handle.domains()
+    with pytest.raises(EntryNotFoundError):
+        await handle.content(FileId(f"{1:040x}"))
+
+
+async def test_a_page_too_large_to_be_real_is_refused_and_a_smaller_one_served(tmp_path: Path) -> None:
+    folder, _ = write_small(tmp_path, encrypted=False)
+    record = os.urandom(MAX_RECORD_BYTES - 1024)
+    count = MAX_PAGE_BYTES // len(record) + 1
+    _add_rows(folder, [("ZDomain", f"Library/{n:04}", record) for n in range(count)])
+    handle = await folder_vault(tmp_path).open(SMALL_ID, None)
+    with pytest.raises(CorruptBackupError, match=r"hold over 8 MiB.*ask for fewer entries"):
+        await handle.files(FileQuery(domain="ZDomain", limit=count))
+    page = await handle.files(FileQuery(domain="ZDomain", limit=count - 1))
+    assert len(page.items) == count - 1
+
+
+async def test_records_too_large_to_read_are_not_fetched_and_count_for_nothing(tmp_path: Path) -> None:
+    folder, _ = write_small(tmp_path, encrypted=False)
+    count = MAX_PAGE_BYTES // MAX_RECORD_BYTES + 1
+    _add_rows(folder, [("ZDomain", f"Library/{n:04}", bytes(MAX_RECORD_BYTES + 1)) for n in range(count)])
+    handle = await folder_vault(tmp_path).open(SMALL_ID, None)
+    page = await handle.files(FileQuery(domain="ZDomain", limit=count))
+    assert [(entry.size, entry.mode) for entry in page.items] == [(None, None)] * count
+
+
+@pytest.mark.parametrize("domains", [MAX_DOMAINS - 2, MAX_DOMAINS - 1], ids=["at the bound", "past it"])
+async def test_a_domain_list_longer_than_any_phones_is_refused(tmp_path: Path, domains: int) -> None:
+    folder, spec = write_small(tmp_path, encrypted=False)  # HomeDomain and CameraRollDomain, and these
+    _add_rows(folder, [(f"AppDomain-{n}", "Library", b"") for n in range(domains)])
+    handle = await folder_vault(tmp_path).open(SMALL_ID, None)
+    assert (await handle.files(FileQuery())).total == len(expected_listing(spec)) + domains
+    if domains + 2 <= MAX_DOMAINS:
+        assert len(await handle.domains()) == MAX_DOMAINS
+    else:
+        with pytest.raises(CorruptBackupError, match=r"more domains than a phone has"):
+            await handle.domains()
+
+
+async def test_a_domain_list_of_more_names_than_any_phones_is_refused(tmp_path: Path) -> None:
+    folder, _ = write_small(tmp_path, encrypted=False)
+    count = MAX_DOMAIN_LIST_BYTES // MAX_DOMAIN_BYTES + 1
+    _add_rows(folder, [(f"{n:04}".ljust(MAX_DOMAIN_BYTES, "d"), "Library", b"") for n in range(count)])
+    handle = await folder_vault(tmp_path).open(SMALL_ID, None)
+    with pytest.raises(CorruptBackupError, match=r"or over 4 MiB of names"):
+        await handle.domains()

@@ -8,6 +8,7 @@ import shutil
 import stat
 import struct
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -100,10 +101,17 @@ class CountingLoader(ManifestLoader):
         super().__init__(ram_files, parallel_from, read_ahead_max)
         self.loaded: list[ManifestDatabase] = []
         self.reads = 0
+        self.ahead_kept: list[bool] = []
+        """Whether each read beside a key derivation kept the file's bytes."""
 
-    def read(self, path: Path) -> ManifestBuffer:
+    def read(self, path: Path, stop: threading.Event | None = None) -> ManifestBuffer:
         self.reads += 1
-        return super().read(path)
+        return super().read(path, stop)
+
+    def read_ahead(self, path: Path, stop: threading.Event) -> ManifestBuffer | None:
+        buffer = super().read_ahead(path, stop)
+        self.ahead_kept.append(buffer is not None)
+        return buffer
 
     def load(
         self, path: Path, manifest_key: bytes | None, read_ahead: ManifestBuffer | None = None

@@ -24,11 +24,11 @@ class FolderNotAnsweringError(BackupFolderError):
 
 @dataclass
 class _Lane:
-    """One folder's work: the callers waiting or running (`users`), and since when each running piece has
-    run."""
+    """One folder's work: the callers waiting or running (`users`), and by when each running piece was
+    allowed to end."""
 
     slots: asyncio.Semaphore
-    started: dict[int, float] = field(default_factory=dict)
+    deadlines: dict[int, float] = field(default_factory=dict)
     users: int = 0
 
 
@@ -36,8 +36,8 @@ class FileWork:
     """Runs blocking folder work on up to `threads` daemon threads, at most `per_folder` of them per folder.
 
     A caller waits `timeout` seconds at most (longer when it says so), then gets `FolderNotAnsweringError`
-    while the work itself goes on in its thread. A folder with work older than `timeout` still running is
-    stuck: its further work is refused at once, so a stuck folder holds the threads it had when it stuck
+    while the work itself goes on in its thread. A folder with work still running past what it was allowed
+    is stuck: its further work is refused at once, so a stuck folder holds the threads it had when it stuck
     and no more, and a refresh of many folders answers in about one `timeout`. The threads are daemons: a
     stop never waits for one that is stuck.
     """
@@ -64,7 +64,7 @@ class FileWork:
         lane = self._lanes.get(folder)
         if lane is None:
             lane = self._lanes[folder] = _Lane(asyncio.Semaphore(self._per_folder))
-        if any(loop.time() - started > self.timeout for started in lane.started.values()):
+        if any(loop.time() > allowed_until for allowed_until in lane.deadlines.values()):
             raise FolderNotAnsweringError(self.timeout)
         lane.users += 1
         try:
@@ -74,7 +74,7 @@ class FileWork:
             self._leave(folder, lane)
             raise FolderNotAnsweringError(allowed) from None
         number = next(self._numbers)
-        lane.started[number] = loop.time()
+        lane.deadlines[number] = deadline
         done = self._submit(work)
         done.add_done_callback(lambda _: _call_soon(loop, self._finished, folder, lane, number))
         try:
@@ -88,7 +88,7 @@ class FileWork:
         return FolderLane(self, folder)
 
     def _finished(self, folder: str, lane: _Lane, number: int) -> None:
-        del lane.started[number]
+        del lane.deadlines[number]
         lane.slots.release()
         self._leave(folder, lane)
 

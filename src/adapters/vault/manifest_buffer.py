@@ -56,15 +56,19 @@ class ManifestBuffer:
         self._wiping = threading.Lock()
 
     @classmethod
-    def read(cls, path: Path, ram_files: RamFiles | None) -> "ManifestBuffer":
-        """Blocking. Raises `CorruptBackupError` when the file is missing or can't be read whole."""
+    def read(
+        cls, path: Path, ram_files: RamFiles | None, stop: threading.Event | None = None
+    ) -> "ManifestBuffer":
+        """Blocking. Raises `CorruptBackupError` when the file is missing or can't be read whole, and
+        `ReadStopped` once `stop` is set (looked at between pieces of the file): what was read is freed."""
         try:
             with open_regular(path.parent, path.name) as file:
                 status = os.fstat(file.fileno())
                 buffer = cls._allocated(_fingerprint(status), status.st_size + BLOCK_SIZE, ram_files)
                 try:
-                    with memoryview(buffer._data) as view:
-                        if read_fully(file, view[: status.st_size]) != status.st_size:
+                    # Both views are released before a failure's wipe: an exported buffer can't be closed.
+                    with memoryview(buffer._data) as view, view[: status.st_size] as wanted:
+                        if read_fully(file, wanted, stop) != status.st_size:
                             raise CorruptBackupError("Manifest.db changed while it was read.")
                 except BaseException:
                     buffer._wipe()

@@ -16,22 +16,38 @@ from ios_backup_api.adapters.vault.ended import session_ended
 from ios_backup_api.adapters.vault.entries import FLAGS_OF_KIND, KIND_OF_FLAGS, FilesRow
 from ios_backup_api.adapters.vault.heap import give_back_free_memory
 from ios_backup_api.adapters.vault.matches import Filter, MatchCache
+from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES
 from ios_backup_api.domain.errors import CorruptBackupError, InvalidQueryError
 from ios_backup_api.domain.manifest import FilePage, FileQuery
 
 _MATCHES_SHARE = 20  # the kept matches cost at most 1/20 of the manifest's size
 _SMALL_IDS = 2**31
 
-# Rows of another kind or with non-text keys are not entries: they are neither listed nor counted.
+# What no phone's manifest holds, so that an answer never costs more than a real one could. A domain is a
+# prefix and a bundle id (Apple caps those at 155 characters); a relative path is under iOS's PATH_MAX of
+# 1,024 bytes; a record is under 2 KB (see mbfile). A full page of real rows holds about 1 MB.
+MAX_DOMAIN_BYTES = 1024
+MAX_PATH_BYTES = 4096
+MAX_PAGE_BYTES = 8 << 20
+"""The names and records of one page's rows (text counted in characters): 8 KiB a row on a page of 1,000."""
+MAX_DOMAINS = 65536
+MAX_DOMAIN_LIST_BYTES = 4 << 20
+"""A phone with hundreds of apps has a few thousand domains, of a few dozen bytes each."""
+
+# Rows of another kind, with non-text keys or with names longer than any phone's are not entries: they are
+# neither listed nor counted (nor indexed: the index leaves them out).
 _LISTED = (
     f"flags IN ({', '.join(str(flags) for flags in KIND_OF_FLAGS)}) AND typeof(fileID) = 'text'"
     " AND typeof(domain) = 'text' AND typeof(relativePath) = 'text'"
+    f" AND length(CAST(domain AS BLOB)) <= {MAX_DOMAIN_BYTES}"
+    f" AND length(CAST(relativePath AS BLOB)) <= {MAX_PATH_BYTES}"
 )
 _ORDER = "domain COLLATE BINARY, relativePath COLLATE BINARY, fileID COLLATE BINARY"
-_COLUMNS = "fileID, domain, relativePath, flags, file"
+# A record too large to be read is not even fetched (the length of a blob costs SQLite nothing to tell).
+_COLUMNS = f"fileID, domain, relativePath, flags, CASE WHEN length(file) <= {MAX_RECORD_BYTES} THEN file END"
 _INDEX = "ios_backup_api_order"
 # With the flags in it, the index alone answers every filter: the rows themselves are read for pages only.
-_CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({_ORDER}, flags)"
+_CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({_ORDER}, flags) WHERE {_LISTED}"
 
 
 class ManifestDatabase:
@@ -42,7 +58,7 @@ class ManifestDatabase:
         self._lock = threading.Lock()
         self._prepared = threading.Event()
         self._indexed = False
-        self._domains: list[str] = []
+        self._domains: list[str] | None = []
         self._failure: CorruptBackupError | None = None
         self._closing = False
         self._id_type = id_type
@@ -82,8 +98,14 @@ class ManifestDatabase:
 
     @property
     def domains(self) -> list[str]:
-        """Distinct domains by code point, read once: the manifest never changes."""
+        """Distinct domains by code point, read once: the manifest never changes. Raises
+        `CorruptBackupError` for a list longer than any phone's (see `MAX_DOMAINS`)."""
         self._ready()
+        if self._domains is None:
+            raise CorruptBackupError(
+                f"Manifest.db lists more domains than a phone has (over {MAX_DOMAINS:,}"
+                f" or over {MAX_DOMAIN_LIST_BYTES >> 20} MiB of names)."
+            )
         return list(self._domains)
 
     def files(self, query: FileQuery) -> FilePage:
@@ -219,9 +241,9 @@ def _rows_by_id(connection: sqlite3.Connection, ids: "array[int]") -> list[Files
     if not ids:
         return []
     marks = ", ".join("?" * len(ids))
-    rows = _run(connection, f"SELECT rowid, {_COLUMNS} FROM Files WHERE rowid IN ({marks})", list(ids))  # noqa: S608
-    by_id = {row[0]: row for row in rows}
-    return [FilesRow(*by_id[rowid][1:]) for rowid in ids]
+    sql = f"SELECT rowid, {_COLUMNS} FROM Files WHERE rowid IN ({marks})"  # noqa: S608
+    by_id = {row[0]: FilesRow(*row[1:]) for row in _page_rows(connection, sql, list(ids))}
+    return [by_id[rowid] for rowid in ids]
 
 
 def _scanned_page(connection: sqlite3.Connection, key: Filter, query: FileQuery) -> FilePage:
@@ -230,14 +252,39 @@ def _scanned_page(connection: sqlite3.Connection, key: Filter, query: FileQuery)
     count_sql = f"SELECT count(*) FROM Files WHERE {where}"  # noqa: S608
     page_sql = f"SELECT {_COLUMNS} FROM Files WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?"  # noqa: S608
     total = int(_run(connection, count_sql, parameters)[0][0])
-    rows = _run(connection, page_sql, [*parameters, query.limit, query.offset])
+    rows = _page_rows(connection, page_sql, [*parameters, query.limit, query.offset])
     return FilePage([FilesRow(*row).entry() for row in rows], total, query.limit, query.offset)
 
 
-def _domains(connection: sqlite3.Connection, indexed: bool) -> list[str]:
+def _page_rows(connection: sqlite3.Connection, sql: str, parameters: list[object]) -> list[Any]:
+    """The rows of one page, refused (`CorruptBackupError`) as soon as their names and records pass
+    `MAX_PAGE_BYTES`: a page too large to be real is never built."""
+    rows, size = [], 0
+    try:
+        for row in connection.execute(sql, parameters):
+            size += sum(len(value) for value in row if isinstance(value, str | bytes))
+            if size > MAX_PAGE_BYTES:
+                raise CorruptBackupError(
+                    f"Manifest.db's rows for this page hold over {MAX_PAGE_BYTES >> 20} MiB, more than a"
+                    " phone's could; ask for fewer entries (limit)."
+                )
+            rows.append(row)
+    except sqlite3.Error as error:
+        raise _translated(error) from error
+    return rows
+
+
+def _domains(connection: sqlite3.Connection, indexed: bool) -> list[str] | None:
+    """None for a list too long to be real: it is not built past its bound."""
     source = f"Files INDEXED BY {_INDEX}" if indexed else "Files"
     sql = f"SELECT DISTINCT domain FROM {source} WHERE {_LISTED} ORDER BY domain COLLATE BINARY"  # noqa: S608
-    return [domain for (domain,) in connection.execute(sql)]
+    domains, size = list[str](), 0
+    for (domain,) in connection.execute(sql):
+        size += len(domain)
+        if len(domains) == MAX_DOMAINS or size > MAX_DOMAIN_LIST_BYTES:
+            return None
+        domains.append(domain)
+    return domains
 
 
 def _run(connection: sqlite3.Connection, sql: str, parameters: list[object]) -> list[Any]:

@@ -1,11 +1,13 @@
 """Manifest.db from a backup folder into memory, decrypted there: never onto disk."""
 
 import os
+import threading
 from pathlib import Path
 
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer, file_fingerprint
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.ram_file import RamFiles
+from ios_backup_api.adapters.vault.reading import ReadStopped
 
 
 class ManifestLoader:
@@ -22,19 +24,29 @@ class ManifestLoader:
         self._parallel_from = parallel_from
         self._read_ahead_max = read_ahead_max
 
-    def read(self, path: Path) -> ManifestBuffer:
-        """The file's bytes. Blocking."""
-        return ManifestBuffer.read(path, self._ram_files)
+    @property
+    def read_ahead_max(self) -> int:
+        return self._read_ahead_max
 
-    def read_ahead(self, path: Path) -> ManifestBuffer | None:
+    def read(self, path: Path, stop: threading.Event | None = None) -> ManifestBuffer:
+        """The file's bytes. Blocking; raises `ReadStopped` once `stop` is set (see `ManifestBuffer.read`)."""
+        return ManifestBuffer.read(path, self._ram_files, stop)
+
+    def read_ahead(self, path: Path, stop: threading.Event) -> ManifestBuffer | None:
         """The file's bytes while the passphrase's key is being derived, before anyone knows the passphrase is
         right: only for a file of at most `read_ahead_max` bytes (a file claiming gigabytes is read once the
-        key unlocked the keybag, so wrong guesses cost no memory). Blocking; None when it is not read."""
+        key unlocked the keybag, so wrong guesses cost no memory), and only until `stop` is set (the attempt
+        failed or went away: what was read is freed). Blocking; None when it is not read or was stopped."""
         try:
             size = os.lstat(path).st_size
         except OSError:
             return None  # the load reads the file itself, and reports what is wrong
-        return self.read(path) if size <= self._read_ahead_max else None
+        if size > self._read_ahead_max or stop.is_set():  # too large, or its attempt ended already
+            return None
+        try:
+            return self.read(path, stop)
+        except ReadStopped:
+            return None
 
     def load(
         self, path: Path, manifest_key: bytes | None, read_ahead: ManifestBuffer | None = None

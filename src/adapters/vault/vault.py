@@ -14,12 +14,12 @@ from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
 from ios_backup_api.adapters.vault.folder_answers import answered
 from ios_backup_api.adapters.vault.handle import IosOpenBackup
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag, unlock_with_key, unlock_with_passphrase
-from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer, file_fingerprint
+from ios_backup_api.adapters.vault.manifest_buffer import file_fingerprint
 from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
+from ios_backup_api.adapters.vault.read_ahead import ReadAhead
 from ios_backup_api.adapters.vault.sharing import SharedManifests
 from ios_backup_api.domain.errors import BackupNotFoundError, CorruptBackupError, WrongPassphraseError
 
-ReadAhead = asyncio.Future[ManifestBuffer | None] | None
 LAYOUT_ALLOWANCE = 2
 """Holding the folder and reading Manifest.plist may take this many of the folder work's timeouts."""
 LOAD_BYTES_PER_SECOND = 8 << 20
@@ -67,15 +67,10 @@ class IosBackupVault:
             derive = partial(unlock_with_passphrase, layout.protection.keybag, passphrase)
             keys = await asyncio.get_running_loop().run_in_executor(self._derivations, derive)
             return await self._open(backup_id, folder, layout, keys, read_ahead)
-        except asyncio.CancelledError:
-            raise  # a load may still be reading it in its thread: the collector frees it
         except BaseException:
-            if read_ahead is not None:  # a wrong passphrase: what was read is freed, off the loop
-                read_ahead.add_done_callback(_wipe_unused)
+            if read_ahead is not None:  # a wrong passphrase, a cancelled attempt: the read stops, is freed
+                read_ahead.discard()
             raise
-        finally:
-            if read_ahead is not None:
-                self._reading_ahead.discard(backup_id)
 
     async def open_with_key(self, backup_id: str, passphrase_key: bytes | None) -> IosOpenBackup:
         folder, layout = await self._layout(backup_id)
@@ -98,13 +93,17 @@ class IosBackupVault:
             raise BackupNotFoundError(backup_id)
         return held
 
-    def _read_ahead(self, backup_id: str, manifest_db: Path) -> ReadAhead:
+    def _read_ahead(self, backup_id: str, manifest_db: Path) -> ReadAhead | None:
         """Manifest.db's bytes, read in a worker thread while the key is derived in another: I/O (and the
-        page faults of a buffer the manifest's size) beside CPU."""
+        page faults of a buffer the manifest's size) beside CPU. One read per backup at once, until its bytes
+        are handed over or freed."""
         if backup_id in self._reading_ahead or self._manifests.holds(backup_id):
             return None
         self._reading_ahead.add(backup_id)
-        return asyncio.ensure_future(asyncio.to_thread(self._loader.read_ahead, manifest_db))
+        read = partial(self._loader.read_ahead, manifest_db)
+        allowed = LAYOUT_ALLOWANCE * self._work.timeout + self._loader.read_ahead_max / LOAD_BYTES_PER_SECOND
+        run = partial(answered, self._work.lane(backup_id), allow_seconds=allowed)
+        return ReadAhead(read, partial(self._reading_ahead.discard, backup_id), run)
 
     async def _open(
         self,
@@ -112,7 +111,7 @@ class IosBackupVault:
         folder: FolderHandle,
         layout: BackupLayout,
         keys: UnlockedKeybag | None,
-        read_ahead: ReadAhead = None,
+        read_ahead: ReadAhead | None = None,
     ) -> IosOpenBackup:
         manifest_key = layout.protection.manifest_key
         lane = self._work.lane(backup_id)
@@ -120,7 +119,7 @@ class IosBackupVault:
             key = None if keys is None or manifest_key is None else keys.unwrap_record(manifest_key)
             fingerprint, size = await answered(lane, partial(_fingerprint_and_size, layout.manifest_db))
             version = (backup_id, fingerprint)
-            ahead = await _settled(read_ahead)
+            ahead = None if read_ahead is None else await read_ahead.taken()
             allowed = LAYOUT_ALLOWANCE * self._work.timeout + size / LOAD_BYTES_PER_SECOND
             load = partial(self._loader.load, layout.manifest_db, key, ahead)
             manifest = await self._manifests.acquire(version, partial(answered, lane, load, allowed))
@@ -143,18 +142,3 @@ def _held_and_read(folders: BackupFolders, backup_id: str) -> tuple[FolderHandle
 def _fingerprint_and_size(manifest_db: Path) -> tuple[str, int]:
     fingerprint = file_fingerprint(manifest_db)
     return fingerprint, os.lstat(manifest_db).st_size
-
-
-async def _settled(read_ahead: ReadAhead) -> ManifestBuffer | None:
-    """What was read ahead, or None (the load then reads the file itself, and reports what is wrong)."""
-    if read_ahead is None:
-        return None
-    try:
-        return await read_ahead
-    except CorruptBackupError:
-        return None
-
-
-def _wipe_unused(future: "asyncio.Future[ManifestBuffer | None]") -> None:
-    if not future.cancelled() and future.exception() is None and (read := future.result()) is not None:
-        asyncio.get_running_loop().run_in_executor(None, read.wipe)
