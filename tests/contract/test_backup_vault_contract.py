@@ -6,7 +6,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from ios_backup_api.domain.errors import (
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery, ManifestEntry
 from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, regular_files
+from tests.support.layouts import decrypted_copy, ios_10_1
 from tests.support.vault_cases import (
     LOADERS,
     MARKER,
@@ -39,6 +40,8 @@ from tests.support.vault_cases import (
 
 MIB = 1 << 20
 ALIAS = "alias-of-the-encrypted-one"
+IOS_10_1_ID = "ios-10.1-plain-manifest"
+DECRYPTED_COPY_ID = "decrypted-by-iphone-backup-decrypt"
 HOME = "HomeDomain"
 NOTES = "AppDomain-com.example.notes"
 
@@ -74,9 +77,14 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
     started_at = time.time() - 2  # file systems with a coarse mtime
     root = tmp_path_factory.mktemp("vault-contract")
     specs = {ENCRYPTED_ID: marked_encrypted_spec(), PLAIN_ID: marked_plain_spec()}
+    specs[IOS_10_1_ID] = ios_10_1(specs[ENCRYPTED_ID])
     for backup_id, spec in specs.items():
         write_backup(root / backup_id, spec, seed=11)
     (root / ALIAS).symlink_to(root / ENCRYPTED_ID)
+    passphrase = specs[ENCRYPTED_ID].passphrase
+    assert passphrase is not None
+    decrypted_copy(root / ENCRYPTED_ID, root / DECRYPTED_COPY_ID, passphrase)
+    specs[DECRYPTED_COPY_ID] = replace(specs[ENCRYPTED_ID], passphrase=None)  # needs none, like a plain one
     return Written(root, started_at, specs)
 
 
@@ -108,11 +116,14 @@ def _cases(backup_id: str, name: str, loaders: list[str]) -> dict[str, Callable[
 ENCRYPTED_CASES = {
     "memory": lambda written: _in_memory(written.specs[ENCRYPTED_ID]),
     **_cases(ENCRYPTED_ID, "encrypted", list(LOADERS)),
+    # Nothing to decrypt in the manifest: the threshold of a two-thread decrypt does not apply.
+    **_cases(IOS_10_1_ID, "ios-10.1", ["ram-file", "in-process"]),
 }
 UNENCRYPTED_CASES = {
     "memory-unencrypted": lambda written: _in_memory(written.specs[PLAIN_ID]),
     # Nothing to decrypt: the threshold of a two-thread decrypt does not apply.
     **_cases(PLAIN_ID, "unencrypted", ["ram-file", "in-process"]),
+    **_cases(DECRYPTED_COPY_ID, "decrypted-copy", ["ram-file", "in-process"]),
 }
 CASES: dict[str, Callable[[Written], Case]] = {**ENCRYPTED_CASES, **UNENCRYPTED_CASES}
 

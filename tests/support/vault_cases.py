@@ -229,11 +229,17 @@ def files_holding(marker: bytes, since: float, roots: list[Path]) -> Iterator[Pa
 
 
 def in_unencrypted_backup(path: Path) -> bool:
-    """Whether `path` is inside a backup folder whose Manifest.plist says it is not encrypted."""
+    """Whether `path` holds plaintext by design: inside a backup folder whose Manifest.plist says it is not
+    encrypted, or that is a decrypted copy (a plain Manifest.db beside a ManifestKey); or it is the plain
+    Manifest.db of iOS 10.0 and 10.1's layout."""
     for parent in path.parents:
         manifest = parent / "Manifest.plist"
         if manifest.is_file():
-            return plistlib.loads(manifest.read_bytes()).get("IsEncrypted") is False
+            plist = plistlib.loads(manifest.read_bytes())
+            plain_db = (parent / "Manifest.db").read_bytes()[:16] == b"SQLite format 3\x00"
+            if plist.get("IsEncrypted") is False or (plain_db and "ManifestKey" in plist):
+                return True
+            return plain_db and path == parent / "Manifest.db"
     return False
 
 

@@ -68,7 +68,7 @@ def manifest_plist(backup: SyntheticBackup, keys: BackupKeys) -> bytes:
         "Version": "10.0",
         "WasPasscodeSet": backup.was_passcode_set,
     }
-    if backup.is_encrypted:
+    if backup.is_encrypted and not backup.plain_manifest:
         manifest["ManifestKey"] = keys.manifest_key_record
     return plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY)
 

@@ -51,19 +51,26 @@ def write_backup(folder: Path, backup: SyntheticBackup, *, seed: int | None = No
         random=random,
     )
     guid, snapshot = random_uuid(random), random_uuid(random)
-    _write_manifest_db(folder, entries, keys if backup.is_encrypted else None, random)
+    _write_manifest_db(
+        folder, entries, keys if backup.is_encrypted else None, random, encrypt=not backup.plain_manifest
+    )
     (folder / "Info.plist").write_bytes(info_plist(backup, guid))
     (folder / "Manifest.plist").write_bytes(manifest_plist(backup, keys))
     (folder / "Status.plist").write_bytes(status_plist(backup, snapshot))
 
 
 def _write_manifest_db(
-    folder: Path, entries: tuple[SyntheticEntry, ...], keys: BackupKeys | None, random: RandomSource
+    folder: Path,
+    entries: tuple[SyntheticEntry, ...],
+    keys: BackupKeys | None,
+    random: RandomSource,
+    *,
+    encrypt: bool,
 ) -> None:
     plaintext = folder / _PLAINTEXT_MANIFEST
     try:
         write_manifest_db(plaintext, _rows_writing_payloads(folder, entries, keys, random))
-        if keys is None:
+        if keys is None or not encrypt:
             plaintext.replace(folder / "Manifest.db")
             return
         with plaintext.open("rb") as source, (folder / "Manifest.db").open("wb") as out:
