@@ -16,10 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from litestar.testing import AsyncTestClient
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.vault.keybag import unlock_with_passphrase
 from ios_backup_api.entrypoints.app import create_app
 from tests.e2e.conftest import API_TOKEN, settings_for
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files, write_samples
@@ -62,6 +64,20 @@ def _flip_padding(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def _reencrypted_without_padding(folder: Path) -> None:
+    """As an editing tool may write it back: the same database, encrypted with the same key, unpadded."""
+    manifest = plistlib.loads((folder / "Manifest.plist").read_bytes())
+    key = unlock_with_passphrase(manifest["BackupKeyBag"], PASSPHRASE).unwrap_record(manifest["ManifestKey"])
+    ciphertext = (folder / "Manifest.db").read_bytes()
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(bytes(16))).decryptor()
+    padded = decryptor.update(ciphertext) + decryptor.finalize()
+    plaintext = padded[: -padded[-1]]
+    assert plaintext.startswith(b"SQLite format 3\x00")
+    assert len(plaintext) % 16 == 0
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(bytes(16))).encryptor()
+    (folder / "Manifest.db").write_bytes(encryptor.update(plaintext) + encryptor.finalize())
+
+
 def _oversized_record(folder: Path) -> None:
     with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
         connection.execute("UPDATE Files SET file = randomblob(200000) WHERE relativePath = ?", (NOTES,))
@@ -82,8 +98,9 @@ class Case:
     encrypted: bool
     damage: Damage
     step: str
-    """Where the damage shows: `scan` (listed unreadable, unlock 409), `unlock`, `download`, `listing`, or
-    `warning` (listed ready with `detail` its warning, and served whole)."""
+    """Where the damage shows: `scan` (listed unreadable, unlock 409), `unlock`, `download`, `listing`,
+    `warning` (listed ready with `detail` its warning, and served whole), or nowhere: `opens` (tolerated,
+    served whole)."""
     status: int
     detail: str
 
@@ -120,9 +137,13 @@ CASES = {
         True, lambda f: _cut(f / "Manifest.db", (f / "Manifest.db").stat().st_size - 5), "unlock", 409,
         "Manifest.db is truncated: its size is not a whole number of AES blocks.",
     ),
+    # The flip garbles the last block of the database too: tolerated padding needs a sound database.
     "encrypted Manifest.db with wrong padding": Case(
         True, lambda f: _flip_padding(f / "Manifest.db"), "unlock", 409,
-        "Manifest.db does not decrypt: its padding is invalid.",
+        "Manifest.db does not decrypt: its padding is invalid, and what it pads is no sound database.",
+    ),
+    "encrypted Manifest.db re-encrypted without padding": Case(
+        True, lambda f: _reencrypted_without_padding(f), "opens", 200, "",
     ),
     "keybag with absurd iteration counts": Case(
         True, lambda f: set_keybag_value(f, b"DPIC", 10**9), "unlock", 409,

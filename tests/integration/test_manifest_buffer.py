@@ -3,6 +3,7 @@ the plaintext handed to SQLite is exactly the database's bytes, for one thread o
 
 import ctypes
 import io
+import logging
 import os
 import sqlite3
 import threading
@@ -93,13 +94,51 @@ def test_a_failure_in_either_half_of_a_split_decryption_is_raised(
         ManifestBuffer.read(path, None).open_database(key, 16)
 
 
-def test_badly_padded_or_truncated_ciphertext_is_corrupt(tmp_path: Path) -> None:
-    key = os.urandom(32)
-    plaintext = _database(50)
+def _unpadded(plaintext: bytes, key: bytes, tail: bytes) -> bytes:
+    """Encrypted with `tail` where the padding should be, as an editing tool that re-encrypts may write."""
     encryptor = Cipher(algorithms.AES(key), modes.CBC(bytes(16))).encryptor()
+    return encryptor.update(plaintext + tail) + encryptor.finalize()
+
+
+@pytest.mark.parametrize(
+    "tail", [b"", bytes(16), b"\x11" * 16], ids=["none", "a count of 0", "a count of 17"]
+)
+def test_invalid_padding_over_a_sound_database_is_tolerated_and_logged(tmp_path: Path, tail: bytes) -> None:
+    key, plaintext = os.urandom(32), _database(50)
+    path = tmp_path / "backup-name" / "Manifest.db"
+    path.parent.mkdir()
+    path.write_bytes(_unpadded(plaintext, key, tail))
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("ios_backup_api")
+    logger.addHandler(handler)
+    try:
+        connection, length = ManifestBuffer.read(path, None).open_database(key, 16)
+    finally:
+        logger.removeHandler(handler)
+    assert length == len(plaintext)
+    assert connection.serialize() == plaintext
+    assert [record.getMessage() for record in records] == [
+        "Manifest.db of backup 'backup-name' decrypts with invalid padding (rewritten by an editing tool?); "
+        f"its plaintext is a sound SQLite database of {len(plaintext)} bytes, so it is opened as it is."
+    ]
+
+
+def test_invalid_padding_over_anything_but_a_sound_database_or_a_cut_ciphertext_is_corrupt(
+    tmp_path: Path,
+) -> None:
+    key, plaintext = os.urandom(32), _database(50)
     path = tmp_path / "Manifest.db"
-    path.write_bytes(encryptor.update(plaintext + bytes(16)) + encryptor.finalize())  # a padding count of 0
-    with pytest.raises(CorruptBackupError, match=r"^Manifest\.db does not decrypt: its padding is invalid"):
+    path.write_bytes(_unpadded(b"not a database".ljust(len(plaintext), b"."), key, bytes(16)))
+    with pytest.raises(
+        CorruptBackupError, match=r"^Manifest\.db does not decrypt: its padding is invalid\.$"
+    ):
+        ManifestBuffer.read(path, None).open_database(key, 16)
+    damaged = bytearray(plaintext)
+    damaged[4096 : 4096 + 64] = os.urandom(64)  # the second page's header: its b-tree is no longer sound
+    path.write_bytes(_unpadded(bytes(damaged), key, bytes(16)))
+    with pytest.raises(CorruptBackupError, match=r"what it pads is no sound database"):
         ManifestBuffer.read(path, None).open_database(key, 16)
     path.write_bytes(_encrypted(plaintext, key)[:-5])
     with pytest.raises(CorruptBackupError, match=r"^Manifest\.db is truncated"):

@@ -6,6 +6,7 @@ place (see ram_file), or an anonymous mapping that SQLite copies with `deseriali
 """
 
 import ctypes
+import logging
 import mmap
 import os
 import sqlite3
@@ -23,6 +24,12 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
 _WAL_VERSION = 2
 _LEGACY_VERSION = 1
+_TOLERATED = (
+    "Manifest.db of backup %r decrypts with invalid padding (rewritten by an editing tool?); its plaintext "
+    "is a sound SQLite database of %d bytes, so it is opened as it is."
+)
+
+logger = logging.getLogger("ios_backup_api")
 
 
 def file_fingerprint(path: Path) -> str:
@@ -53,6 +60,9 @@ class ManifestBuffer:
         self._ram = ram
         self._decrypted = False
         self._handed_over = False
+        self._tolerated = False
+        self.source = ""
+        """The backup folder's name, for the log."""
         self._wiping = threading.Lock()
 
     @classmethod
@@ -73,6 +83,7 @@ class ManifestBuffer:
                 except BaseException:
                     buffer._wipe()
                     raise
+                buffer.source = path.parent.name
         except FileNotFoundError:
             raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
         except OSError as error:
@@ -105,7 +116,12 @@ class ManifestBuffer:
                 if self._ram is None:
                     connection = _deserialized(plaintext)
             if self._ram is not None:
-                return self._take_ram_connection(length), length
+                connection = self._take_ram_connection(length)
+            if self._tolerated:
+                _check_sound(connection)
+                logger.warning(_TOLERATED, self.source, length)
+            if self._ram is not None:
+                return connection, length
         except BaseException:
             self._wipe()
             raise
@@ -146,8 +162,20 @@ class ManifestBuffer:
             decrypt_in_place(view, size, key, parallel_from)
             padding = padding_length(view[size - BLOCK_SIZE : size])
         if padding is None:
-            raise CorruptBackupError("Manifest.db does not decrypt: its padding is invalid.")
+            return self._without_padding(size)
         return memoryview(self._data)[: size - padding]
+
+    def _without_padding(self, size: int) -> memoryview:
+        """Padding that is not valid is tolerated when what it pads is an SQLite database: its header says
+        how long it is (its pages), and `open_database` checks it is sound before it is used."""
+        view = memoryview(self._data)
+        length = _database_length(view, size)
+        if length is None:
+            view.release()
+            raise CorruptBackupError("Manifest.db does not decrypt: its padding is invalid.")
+        self._tolerated = True
+        with view:
+            return view[:length]
 
     def _take_ram_connection(self, length: int) -> sqlite3.Connection:
         """SQLite's connection to the RAM file, cut to the plaintext's `length`; our mapping and descriptor
@@ -160,6 +188,33 @@ class ManifestBuffer:
         ram.close_file()
         connection, ram.connection = ram.connection, None
         return connection
+
+
+def _database_length(plaintext: memoryview, size: int) -> int | None:
+    """The length an SQLite database's header gives it (page size times page count), when `plaintext`
+    begins with one whose length fits in `size`; else None."""
+    if size < _HEADER_SIZE or plaintext[: len(_SQLITE_HEADER)] != _SQLITE_HEADER:
+        return None
+    page_size = int.from_bytes(plaintext[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(plaintext[28:32], "big")
+    # The page count is kept only while the "version valid for" number matches the change counter.
+    if plaintext[92:96] != plaintext[24:28] or pages == 0:
+        pages = size // page_size if page_size else 0
+    length = page_size * pages
+    return length if 0 < length <= size and page_size >= 512 and page_size & (page_size - 1) == 0 else None
+
+
+def _check_sound(connection: sqlite3.Connection) -> None:
+    try:
+        sound = connection.execute("PRAGMA quick_check(1)").fetchone() == ("ok",)
+    except sqlite3.DatabaseError:
+        sound = False
+    if not sound:
+        connection.close()
+        raise CorruptBackupError(
+            "Manifest.db does not decrypt: its padding is invalid, and what it pads is no sound database."
+        )
 
 
 def _check_header(plaintext: memoryview) -> None:
