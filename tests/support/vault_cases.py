@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
+from ios_backup_api.adapters.backup_folder.layout import ManifestFormat
 from ios_backup_api.adapters.backup_writer.keybag import encode_tlv
 from ios_backup_api.adapters.backup_writer.samples import rich_backup
 from ios_backup_api.adapters.backup_writer.spec import (
@@ -106,9 +107,13 @@ class CountingLoader(ManifestLoader):
         return super().read(path)
 
     def load(
-        self, path: Path, manifest_key: bytes | None, read_ahead: ManifestBuffer | None = None
+        self,
+        path: Path,
+        manifest_key: bytes | None,
+        read_ahead: ManifestBuffer | None = None,
+        manifest_format: ManifestFormat = ManifestFormat.SQLITE,
     ) -> ManifestDatabase:
-        database = super().load(path, manifest_key, read_ahead)
+        database = super().load(path, manifest_key, read_ahead, manifest_format)
         self.loaded.append(database)
         return database
 
@@ -134,7 +139,8 @@ def folder_vault(root: Path, loader: ManifestLoader | None = None) -> IosBackupV
 
 
 def payload_of(folder: Path, file_id: str) -> Path:
-    return folder / file_id[:2] / file_id
+    """Where the payload is: `<id[:2]>/<id>`, or `<id>` in a Manifest.mbdb backup."""
+    return folder / file_id if (folder / "Manifest.mbdb").is_file() else folder / file_id[:2] / file_id
 
 
 def expected_entry(entry: SyntheticEntry) -> ManifestEntry:

@@ -4,6 +4,7 @@ import os
 import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,23 @@ class Protection:
     keybag: bytes = b""
     """The BackupKeyBag TLV; empty for an unencrypted backup."""
     manifest_key: bytes | None = None
-    """The wrapped key of Manifest.db (`MANIFEST_KEY_SIZE` bytes); None for an unencrypted backup."""
+    """The wrapped key of Manifest.db (`MANIFEST_KEY_SIZE` bytes); None for an unencrypted backup, and for
+    an encrypted one whose manifest is not encrypted (Manifest.mbdb: only its payloads are)."""
+
+
+class ManifestFormat(Enum):
+    SQLITE = "Manifest.db"
+    """iOS 10 and later: an SQLite Files table, payloads in `<id[:2]>/<id>`."""
+    MBDB = "Manifest.mbdb"
+    """iOS 4 to 9: binary records, never encrypted; payloads named by their id at the folder's root."""
 
 
 @dataclass(frozen=True, slots=True)
 class BackupLayout:
     protection: Protection
     manifest_db: Path
+    """The manifest file: Manifest.db, or Manifest.mbdb when `manifest_format` says so."""
+    manifest_format: ManifestFormat = ManifestFormat.SQLITE
 
 
 def read_layout(folder: Path) -> BackupLayout:
@@ -68,9 +79,13 @@ def _layout(folder: Path, manifest: dict[str, Any]) -> BackupLayout:
     is_encrypted = manifest.get("IsEncrypted", "ManifestKey" in manifest)
     if not isinstance(is_encrypted, bool):
         raise BackupFolderError("Manifest.plist has no valid IsEncrypted flag.")
-    manifest_db = _manifest_db(folder)
-    protection = _protection(manifest) if is_encrypted else Protection(is_encrypted=False)
-    return BackupLayout(protection, manifest_db)
+    manifest_db, manifest_format = _manifest_file(folder)
+    protection = (
+        _protection(manifest, needs_manifest_key=manifest_format is ManifestFormat.SQLITE)
+        if is_encrypted
+        else Protection(is_encrypted=False)
+    )
+    return BackupLayout(protection, manifest_db, manifest_format)
 
 
 def _device(info: dict[str, Any], lockdown: dict[str, Any], status: dict[str, Any]) -> Device:
@@ -86,22 +101,26 @@ def _device(info: dict[str, Any], lockdown: dict[str, Any], status: dict[str, An
     )
 
 
-def _protection(manifest: dict[str, Any]) -> Protection:
+def _protection(manifest: dict[str, Any], needs_manifest_key: bool) -> Protection:
     keybag = manifest.get("BackupKeyBag")
     if not isinstance(keybag, bytes) or not keybag:
         raise BackupFolderError("Manifest.plist of an encrypted backup has no BackupKeyBag.")
+    if not needs_manifest_key:
+        return Protection(is_encrypted=True, keybag=keybag)
     manifest_key = manifest.get("ManifestKey")
     if not isinstance(manifest_key, bytes) or len(manifest_key) != MANIFEST_KEY_SIZE:
         raise BackupFolderError("Manifest.plist of an encrypted backup has no valid ManifestKey.")
     return Protection(is_encrypted=True, keybag=keybag, manifest_key=manifest_key)
 
 
-def _manifest_db(folder: Path) -> Path:
-    if not _is_regular_file(folder / MANIFEST_DB):
-        if _is_regular_file(folder / MANIFEST_MBDB):
-            raise BackupFolderError("Backups of iOS 9 and older (Manifest.mbdb) are not supported.")
-        raise BackupFolderError("Manifest.db is missing.")
-    return folder / MANIFEST_DB
+def _manifest_file(folder: Path) -> tuple[Path, ManifestFormat]:
+    """Manifest.db when there is one (a folder upgraded to iOS 10 may keep its old Manifest.mbdb beside it),
+    else Manifest.mbdb."""
+    if _is_regular_file(folder / MANIFEST_DB):
+        return folder / MANIFEST_DB, ManifestFormat.SQLITE
+    if _is_regular_file(folder / MANIFEST_MBDB):
+        return folder / MANIFEST_MBDB, ManifestFormat.MBDB
+    raise BackupFolderError("Manifest.db is missing.")
 
 
 def _is_regular_file(path: Path) -> bool:

@@ -10,6 +10,7 @@ import mmap
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.opening import open_regular
@@ -108,6 +109,19 @@ class ManifestBuffer:
         # SQLite holds its own copy: this one is wiped and unmapped after the unlock has answered.
         threading.Thread(target=self._wipe, name="manifest-wipe", daemon=True).start()
         return connection, length
+
+    def open_records(
+        self, load: Callable[[memoryview], sqlite3.Connection]
+    ) -> tuple[sqlite3.Connection, int]:
+        """The database `load` makes of the file's bytes as they are (a manifest that is neither encrypted
+        nor SQLite: Manifest.mbdb), and their length. `load` keeps no reference to them; the buffer is
+        wiped afterwards."""
+        self._handed_over = True
+        try:
+            with memoryview(self._data) as view, view[: len(view) - BLOCK_SIZE] as data:
+                return load(data), len(data)
+        finally:
+            self._wipe()
 
     def wipe(self) -> None:
         """Gives the memory back unless `open_database` has it in hand already (then this returns at once)."""
