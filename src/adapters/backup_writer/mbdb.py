@@ -9,6 +9,8 @@ _HEADER = b"mbdb\x05\x00"
 _NULL = b"\xff\xff"
 _FIXED = struct.Struct(">HQLLLLLQBB")
 _MOBILE = 501  # the uid and gid of the phone's user
+_ACCESSED_LATER = 60  # seconds after the modification: the three times differ, so no reader mixes them up
+_CHANGED_LATER = 120
 
 
 class MbdbRecord(NamedTuple):
@@ -49,8 +51,8 @@ def encode_record(record: MbdbRecord) -> bytes:
         _MOBILE,
         _MOBILE,
         record.modified_at,
-        record.modified_at,
-        record.modified_at,
+        record.modified_at + _ACCESSED_LATER,
+        record.modified_at + _CHANGED_LATER,
         record.size,
         record.protection_class,
         len(record.properties),
