@@ -31,9 +31,9 @@ def file_fingerprint(path: Path) -> str:
     try:
         return _fingerprint(os.lstat(path))
     except FileNotFoundError:
-        raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
+        raise CorruptBackupError(f"{path.name} is missing from the backup folder.") from None
     except OSError as error:
-        raise CorruptBackupError(f"Manifest.db can't be read ({error.strerror}).") from error
+        raise CorruptBackupError(f"{path.name} can't be read ({error.strerror}).") from error
 
 
 def _fingerprint(status: os.stat_result) -> str:
@@ -66,14 +66,14 @@ class ManifestBuffer:
                 try:
                     with memoryview(buffer._data) as view:
                         if read_fully(file, view[: status.st_size]) != status.st_size:
-                            raise CorruptBackupError("Manifest.db changed while it was read.")
+                            raise CorruptBackupError(f"{path.name} changed while it was read.")
                 except BaseException:
                     buffer._wipe()
                     raise
         except FileNotFoundError:
-            raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
+            raise CorruptBackupError(f"{path.name} is missing from the backup folder.") from None
         except OSError as error:
-            raise CorruptBackupError(f"Manifest.db can't be read ({error.strerror}).") from error
+            raise CorruptBackupError(f"{path.name} can't be read ({error.strerror}).") from error
         return buffer
 
     @classmethod
