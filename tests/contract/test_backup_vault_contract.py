@@ -1,6 +1,7 @@
 """One contract for the BackupVault port, run against the in-memory fake and the real vault on an encrypted
-and an unencrypted generated backup holding the same files, the real one in every way it can hold a
-manifest (a RAM file or SQLite's own copy) and decrypt it (one thread, or two above the threshold)."""
+and an unencrypted generated backup holding the same files, in each layout (Manifest.db of iOS 10.2+, and
+Manifest.mbdb of iOS 4 to 9 with its older keybag), the real one in every way it can hold a manifest (a RAM
+file or SQLite's own copy) and decrypt it (one thread, or two above the threshold)."""
 
 import re
 import time
@@ -22,7 +23,7 @@ from ios_backup_api.domain.errors import (
 )
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery, ManifestEntry
 from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
-from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, regular_files
+from tests.support.backups import ENCRYPTED_ID, MBDB_ENCRYPTED_ID, MBDB_PLAIN_ID, PLAIN_ID, regular_files
 from tests.support.layouts import decrypted_copy, ios_10_1
 from tests.support.vault_cases import (
     LOADERS,
@@ -34,7 +35,9 @@ from tests.support.vault_cases import (
     folder_vault,
     in_unencrypted_backup,
     marked_encrypted_spec,
+    marked_mbdb_specs,
     marked_plain_spec,
+    plaintext_by_design,
     temporary_root,
 )
 
@@ -76,7 +79,7 @@ class Case:
 def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
     started_at = time.time() - 2  # file systems with a coarse mtime
     root = tmp_path_factory.mktemp("vault-contract")
-    specs = {ENCRYPTED_ID: marked_encrypted_spec(), PLAIN_ID: marked_plain_spec()}
+    specs = {ENCRYPTED_ID: marked_encrypted_spec(), PLAIN_ID: marked_plain_spec(), **marked_mbdb_specs()}
     specs[IOS_10_1_ID] = ios_10_1(specs[ENCRYPTED_ID])
     for backup_id, spec in specs.items():
         write_backup(root / backup_id, spec, seed=11)
@@ -118,12 +121,14 @@ ENCRYPTED_CASES = {
     **_cases(ENCRYPTED_ID, "encrypted", list(LOADERS)),
     # Nothing to decrypt in the manifest: the threshold of a two-thread decrypt does not apply.
     **_cases(IOS_10_1_ID, "ios-10.1", ["ram-file", "in-process"]),
+    **_cases(MBDB_ENCRYPTED_ID, "mbdb-encrypted", list(LOADERS)),
 }
 UNENCRYPTED_CASES = {
     "memory-unencrypted": lambda written: _in_memory(written.specs[PLAIN_ID]),
     # Nothing to decrypt: the threshold of a two-thread decrypt does not apply.
     **_cases(PLAIN_ID, "unencrypted", ["ram-file", "in-process"]),
     **_cases(DECRYPTED_COPY_ID, "decrypted-copy", ["ram-file", "in-process"]),
+    **_cases(MBDB_PLAIN_ID, "mbdb-unencrypted", ["ram-file", "in-process"]),
 }
 CASES: dict[str, Callable[[Written], Case]] = {**ENCRYPTED_CASES, **UNENCRYPTED_CASES}
 
@@ -492,4 +497,4 @@ async def test_no_decrypted_byte_is_written_to_disk(case: Case, written: Written
         roots.append(written.root)
     holding = list(files_holding(MARKER.encode(), written.started_at, roots))
     assert any(in_unencrypted_backup(path) for path in holding), "the scan finds the plaintext it should"
-    assert [path for path in holding if not in_unencrypted_backup(path)] == []
+    assert [path for path in holding if not plaintext_by_design(path)] == []

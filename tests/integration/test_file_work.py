@@ -108,3 +108,13 @@ async def test_work_allowed_longer_than_the_timeout_does_not_make_its_folder_stu
     assert await work.run("a", lambda: "served beside it") == "served beside it"
     release.set()
     await long
+
+
+async def test_work_submitted_at_once_never_waits_behind_work_that_blocks() -> None:
+    work, release = FileWork(threads=8, per_folder=8, timeout=2), threading.Event()
+    await work.run("warm", lambda: None)  # one idle thread, which the next two must not both count on
+    blocked = asyncio.ensure_future(work.run("a", release.wait, allow_seconds=30))
+    await asyncio.sleep(0)  # "a" is queued; the idle thread may not have taken it yet
+    assert await work.run("b", lambda: "not queued behind a") == "not queued behind a"
+    release.set()
+    await blocked

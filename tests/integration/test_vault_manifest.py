@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticFile
+from ios_backup_api.adapters.backup_writer.spec import Layout, SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
 from ios_backup_api.adapters.vault.manifest_db import (
@@ -39,6 +39,7 @@ from tests.support.vault_cases import (
     SMALL_ID,
     CountingLoader,
     expected_listing,
+    folder_snapshot,
     folder_vault,
     ram_files,
     write_small,
@@ -116,22 +117,14 @@ def test_the_in_memory_manifest_keeps_temporary_tables_in_memory() -> None:
 
 async def test_the_backup_folder_is_left_untouched(small: tuple[Path, SyntheticBackup]) -> None:
     folder, spec = small
-
-    def snapshot() -> dict[str, tuple[bytes, int]]:
-        return {
-            str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
-            for path in sorted(folder.rglob("*"))
-            if path.is_file()
-        }
-
-    before = snapshot()
+    before = folder_snapshot(folder)
     handle = await folder_vault(folder.parent).open(SMALL_ID, spec.passphrase)
     await handle.files(FileQuery(path_like="%", limit=1000))
     for entry in (await handle.files(FileQuery(kind=EntryKind.FILE))).items:
         content = await handle.content(FileId(entry.file_id))
         [chunk async for chunk in content.read(ByteRange(0, content.length))]
     await handle.close()
-    assert snapshot() == before
+    assert folder_snapshot(folder) == before
 
 
 def _flip_last_padding_byte(data: bytes) -> bytes:
@@ -352,10 +345,11 @@ async def test_rows_with_text_that_is_not_utf8_or_absurd_integers_are_listed_wit
     assert (sixteen.size, sixteen.mode, sixteen.protection_class) == (None, 0o100644, 3)
 
 
+@pytest.mark.parametrize("layout", list(Layout))
 async def test_a_manifest_larger_than_the_read_ahead_bound_is_read_only_for_a_right_passphrase(
-    tmp_path: Path,
+    tmp_path: Path, layout: Layout
 ) -> None:
-    _, spec = write_small(tmp_path, encrypted=True)
+    _, spec = write_small(tmp_path, encrypted=True, layout=layout)
     bounded = CountingLoader(ram_files(), read_ahead_max=0)
     vault = folder_vault(tmp_path, bounded)
     with pytest.raises(WrongPassphraseError):

@@ -29,6 +29,17 @@ def free_port() -> int:
         return port
 
 
+def service_env(base: Path, token: str, scratch: Path) -> dict[str, str]:
+    """The variables of a service on the backups under `base`, its home and temporary files in `scratch`
+    (its catalog is the default SQLite file in that home)."""
+    return {
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch),
+        "IOS_BACKUP_SECURITY__API_TOKEN": token,
+        "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(base),
+    }
+
+
 @contextmanager
 def running_server(
     env: Mapping[str, str],

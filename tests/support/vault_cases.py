@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
+from ios_backup_api.adapters.backup_folder.layout import ManifestFormat
 from ios_backup_api.adapters.backup_writer.keybag import encode_tlv
 from ios_backup_api.adapters.backup_writer.samples import rich_backup
 from ios_backup_api.adapters.backup_writer.spec import (
+    Layout,
     SyntheticBackup,
     SyntheticDirectory,
     SyntheticEntry,
@@ -32,7 +34,16 @@ from ios_backup_api.adapters.vault.ram_file import RamFiles, is_tmpfs
 from ios_backup_api.adapters.vault.vault import IosBackupVault
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 from tests.fakes.vault import InMemoryBackupVault
-from tests.support.backups import FAST_DPIC, FAST_ITER, PASSPHRASE, encrypted_spec, plain_spec
+from tests.support.backups import (
+    FAST_DPIC,
+    FAST_ITER,
+    MBDB_ENCRYPTED_ID,
+    MBDB_PLAIN_ID,
+    PASSPHRASE,
+    as_mbdb,
+    encrypted_spec,
+    plain_spec,
+)
 
 MARKER = f"plaintext-marker-{secrets.token_hex(12)}"
 """In the content and a file name of the samples: found on disk only where plaintext is expected."""
@@ -58,11 +69,21 @@ def marked_plain_spec() -> SyntheticBackup:
     return _with_marker(plain_spec())
 
 
+def marked_mbdb_specs() -> dict[str, SyntheticBackup]:
+    """The marked samples in the Manifest.mbdb layout (iOS 4 to 9), encrypted and not, by folder name."""
+    return {
+        MBDB_ENCRYPTED_ID: as_mbdb(marked_encrypted_spec(), MBDB_ENCRYPTED_ID),
+        MBDB_PLAIN_ID: as_mbdb(marked_plain_spec(), MBDB_PLAIN_ID),
+    }
+
+
 SMALL_ID = "small-backup"
 MIB = 1 << 20
 
 
-def small_spec(encrypted: bool, dpic_iterations: int = FAST_DPIC) -> SyntheticBackup:
+def small_spec(
+    encrypted: bool, dpic_iterations: int = FAST_DPIC, layout: Layout = Layout.MANIFEST_DB
+) -> SyntheticBackup:
     """A few files, one of them 3 MiB: quick to write, for tests that damage a backup."""
     entries = (
         SyntheticDirectory("HomeDomain", "Library", protection_class=3),
@@ -72,14 +93,14 @@ def small_spec(encrypted: bool, dpic_iterations: int = FAST_DPIC) -> SyntheticBa
         SyntheticFile.of_size("CameraRollDomain", "Media/big.bin", 3 * MIB + 7, seed=5, protection_class=1),
     )
     passphrase = PASSPHRASE if encrypted else None
-    return replace(rich_backup(passphrase, dpic_iterations, FAST_ITER), entries=entries)
+    return replace(rich_backup(passphrase, dpic_iterations, FAST_ITER), entries=entries, layout=layout)
 
 
 def write_small(
-    root: Path, encrypted: bool, dpic_iterations: int = FAST_DPIC
+    root: Path, encrypted: bool, dpic_iterations: int = FAST_DPIC, layout: Layout = Layout.MANIFEST_DB
 ) -> tuple[Path, SyntheticBackup]:
     """`small_spec` written as `root/SMALL_ID`; returns its folder."""
-    spec = small_spec(encrypted, dpic_iterations)
+    spec = small_spec(encrypted, dpic_iterations, layout)
     write_backup(root / SMALL_ID, spec, seed=3)
     return root / SMALL_ID, spec
 
@@ -114,9 +135,13 @@ class CountingLoader(ManifestLoader):
         return buffer
 
     def load(
-        self, path: Path, manifest_key: bytes | None, read_ahead: ManifestBuffer | None = None
+        self,
+        path: Path,
+        manifest_key: bytes | None,
+        read_ahead: ManifestBuffer | None = None,
+        manifest_format: ManifestFormat = ManifestFormat.SQLITE,
     ) -> ManifestDatabase:
-        database = super().load(path, manifest_key, read_ahead)
+        database = super().load(path, manifest_key, read_ahead, manifest_format)
         self.loaded.append(database)
         return database
 
@@ -141,8 +166,18 @@ def folder_vault(root: Path, loader: ManifestLoader | None = None) -> IosBackupV
     return IosBackupVault(BackupFolders(root), loader or LOADERS["ram-file"](), derivation_threads=4)
 
 
+def folder_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """The bytes and modification time of every file under `folder`, by relative path."""
+    return {
+        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 def payload_of(folder: Path, file_id: str) -> Path:
-    return folder / file_id[:2] / file_id
+    """Where the payload is: `<id[:2]>/<id>`, or `<id>` in a Manifest.mbdb backup."""
+    return folder / file_id if (folder / "Manifest.mbdb").is_file() else folder / file_id[:2] / file_id
 
 
 def expected_entry(entry: SyntheticEntry) -> ManifestEntry:
@@ -228,18 +263,25 @@ def files_holding(marker: bytes, since: float, roots: list[Path]) -> Iterator[Pa
                     yield path
 
 
+def plaintext_by_design(path: Path) -> bool:
+    """Whether the backup itself holds `path` in plaintext: a file of an unencrypted backup, or a
+    Manifest.mbdb (iOS 4 to 9 never encrypt it, so the file names it lists are readable in any backup)."""
+    return path.name == "Manifest.mbdb" or in_unencrypted_backup(path)
+
+
 def in_unencrypted_backup(path: Path) -> bool:
     """Whether `path` holds plaintext by design: inside a backup folder whose Manifest.plist says it is not
     encrypted, or that is a decrypted copy (a plain Manifest.db beside a ManifestKey); or it is the plain
-    Manifest.db of iOS 10.0 and 10.1's layout."""
+    Manifest.db of iOS 10.0 and 10.1's layout. (Manifest.mbdb, never encrypted, is the test's to allow.)"""
     for parent in path.parents:
         manifest = parent / "Manifest.plist"
         if manifest.is_file():
             plist = plistlib.loads(manifest.read_bytes())
-            plain_db = (parent / "Manifest.db").read_bytes()[:16] == b"SQLite format 3\x00"
+            database = parent / "Manifest.db"
+            plain_db = database.is_file() and database.read_bytes()[:16] == b"SQLite format 3\x00"
             if plist.get("IsEncrypted") is False or (plain_db and "ManifestKey" in plist):
                 return True
-            return plain_db and path == parent / "Manifest.db"
+            return plain_db and path == database
     return False
 
 

@@ -52,6 +52,7 @@ class FileWork:
         self._lock = threading.Lock()
         self._threads = 0
         self._idle = 0
+        self._queued = 0
         self._lanes: dict[str, _Lane] = {}
         self._numbers = iter(range(1 << 62))
 
@@ -100,10 +101,12 @@ class FileWork:
     def _submit(self, work: Callable[[], object]) -> "Future[object]":
         done: Future[object] = Future()
         with self._lock:
-            if self._idle == 0 and self._threads < self._max_threads:
+            # An idle thread may not have taken the work queued before this yet: each piece needs its own.
+            if self._idle <= self._queued and self._threads < self._max_threads:
                 self._threads += 1
                 self._idle += 1
                 threading.Thread(target=self._serve, name="folder-work", daemon=True).start()
+            self._queued += 1
             self._jobs.put((work, done))
         return done
 
@@ -112,6 +115,7 @@ class FileWork:
             work, done = self._jobs.get()
             with self._lock:
                 self._idle -= 1
+                self._queued -= 1
             if done.set_running_or_notify_cancel():
                 try:
                     done.set_result(work())

@@ -5,6 +5,7 @@ import re
 import stat
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +46,24 @@ class Protection:
     keybag: bytes = b""
     """The BackupKeyBag TLV; empty for an unencrypted backup."""
     manifest_key: bytes | None = None
-    """The wrapped key of Manifest.db (`MANIFEST_KEY_SIZE` bytes); None for an unencrypted backup."""
+    """The wrapped key of Manifest.db (`MANIFEST_KEY_SIZE` bytes); None for an unencrypted backup, and for
+    an encrypted one whose manifest is not encrypted (iOS 10.0 and 10.1; Manifest.mbdb: only its payloads
+    are)."""
+
+
+class ManifestFormat(Enum):
+    SQLITE = "Manifest.db"
+    """iOS 10 and later: an SQLite Files table, payloads in `<id[:2]>/<id>`."""
+    MBDB = "Manifest.mbdb"
+    """iOS 4 to 9: binary records, never encrypted; payloads named by their id at the folder's root."""
 
 
 @dataclass(frozen=True, slots=True)
 class BackupLayout:
     protection: Protection
     manifest_db: Path
+    """The manifest file: Manifest.db, or Manifest.mbdb when `manifest_format` says so."""
+    manifest_format: ManifestFormat = ManifestFormat.SQLITE
     warnings: tuple[str, ...] = ()
     """What a reader should know about a usable backup (what was tolerated, what is odd), a sentence each."""
 
@@ -80,17 +92,18 @@ def read_device_and_layout(folder: Path) -> tuple[Device, BackupLayout]:
 def _layout(folder: Path, manifest: dict[str, Any]) -> BackupLayout:
     """From what is there: Manifest.db's first bytes say whether it is plain; Manifest.plist whether the
     payloads are encrypted, and a plain Manifest.db under an encrypted one's plist is a tool's decrypted
-    copy, unless the plist is of iOS 10.0 or 10.1."""
-    if not manifest and not _is_regular_file(folder / MANIFEST_DB):
+    copy, unless the plist is of iOS 10.0 or 10.1. Without Manifest.db, a Manifest.mbdb (iOS 4 to 9, never
+    encrypted itself) is the manifest."""
+    if not manifest and not any(_is_regular_file(folder / name) for name in (MANIFEST_DB, MANIFEST_MBDB)):
         raise BackupFolderError("Manifest.plist and Manifest.db are missing.")
-    manifest_db = _manifest_db(folder)
+    manifest_db, manifest_format = _manifest_file(folder)
+    if manifest_format is ManifestFormat.MBDB:
+        return _mbdb_layout(manifest, manifest_db)
     plain = _is_plain_sqlite(folder)
     if not manifest:
         if not plain:
             raise BackupFolderError("Manifest.plist is missing.")
-        return BackupLayout(
-            _PLAIN, manifest_db, ("Manifest.plist is missing: read as an unencrypted backup.",)
-        )
+        return BackupLayout(_PLAIN, manifest_db, warnings=(_NO_MANIFEST_PLIST,))
     # Some tools write no IsEncrypted: then a ManifestKey (which only encrypted backups have) decides.
     is_encrypted = manifest.get("IsEncrypted", "ManifestKey" in manifest)
     if not isinstance(is_encrypted, bool):
@@ -102,11 +115,22 @@ def _layout(folder: Path, manifest: dict[str, Any]) -> BackupLayout:
     if not plain:
         return BackupLayout(_protection(manifest), manifest_db)
     if "ManifestKey" in manifest or _version(manifest) >= FIRST_WITH_MANIFEST_KEY:
-        return BackupLayout(_PLAIN, manifest_db, (_DECRYPTED_COPY,))
+        return BackupLayout(_PLAIN, manifest_db, warnings=(_DECRYPTED_COPY,))
     return BackupLayout(Protection(is_encrypted=True, keybag=_keybag(manifest)), manifest_db)
 
 
+def _mbdb_layout(manifest: dict[str, Any], manifest_mbdb: Path) -> BackupLayout:
+    if not manifest:
+        return BackupLayout(_PLAIN, manifest_mbdb, ManifestFormat.MBDB, (_NO_MANIFEST_PLIST,))
+    is_encrypted = manifest.get("IsEncrypted", False)
+    if not isinstance(is_encrypted, bool):
+        raise BackupFolderError("Manifest.plist has no valid IsEncrypted flag.")
+    protection = Protection(is_encrypted=True, keybag=_keybag(manifest)) if is_encrypted else _PLAIN
+    return BackupLayout(protection, manifest_mbdb, ManifestFormat.MBDB)
+
+
 _PLAIN = Protection(is_encrypted=False)
+_NO_MANIFEST_PLIST = "Manifest.plist is missing: read as an unencrypted backup."
 _DECRYPTED_COPY = (
     "Manifest.plist says the backup is encrypted but Manifest.db is plain: read as a decrypted copy, "
     "its files as they are."
@@ -180,12 +204,14 @@ def _keybag(manifest: dict[str, Any]) -> bytes:
     return keybag
 
 
-def _manifest_db(folder: Path) -> Path:
-    if not _is_regular_file(folder / MANIFEST_DB):
-        if _is_regular_file(folder / MANIFEST_MBDB):
-            raise BackupFolderError("Backups of iOS 9 and older (Manifest.mbdb) are not supported.")
-        raise BackupFolderError("Manifest.db is missing.")
-    return folder / MANIFEST_DB
+def _manifest_file(folder: Path) -> tuple[Path, ManifestFormat]:
+    """Manifest.db when there is one (a folder upgraded to iOS 10 may keep its old Manifest.mbdb beside it),
+    else Manifest.mbdb."""
+    if _is_regular_file(folder / MANIFEST_DB):
+        return folder / MANIFEST_DB, ManifestFormat.SQLITE
+    if _is_regular_file(folder / MANIFEST_MBDB):
+        return folder / MANIFEST_MBDB, ManifestFormat.MBDB
+    raise BackupFolderError("Manifest.db is missing.")
 
 
 def _is_regular_file(path: Path) -> bool:

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ios_backup_api.adapters.backup_writer.keys import BackupKeys
-from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
+from ios_backup_api.adapters.backup_writer.spec import Layout, SyntheticBackup
 
 _ITUNES_VERSION = "12.13.2.3"
 _SYSTEM_DOMAINS_VERSION = "24.0"
@@ -65,10 +65,11 @@ def manifest_plist(backup: SyntheticBackup, keys: BackupKeys) -> bytes:
             "UniqueDeviceID": backup.udid,
         },
         "SystemDomainsVersion": _SYSTEM_DOMAINS_VERSION,
-        "Version": "10.0",
+        "Version": "10.0" if backup.layout is Layout.MANIFEST_DB else "9.1",
         "WasPasscodeSet": backup.was_passcode_set,
     }
-    if backup.is_encrypted and not backup.plain_manifest:
+    if backup.is_encrypted and backup.layout is Layout.MANIFEST_DB and not backup.plain_manifest:
+        # Manifest.mbdb is never encrypted; iOS 10.0 and 10.1 left Manifest.db plain
         manifest["ManifestKey"] = keys.manifest_key_record
     return plistlib.dumps(manifest, fmt=plistlib.FMT_BINARY)
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from ios_backup_api.adapters.backup_writer.content import CHUNK_SIZE, GeneratedContent
 from ios_backup_api.adapters.backup_writer.file_ids import file_id
@@ -93,6 +94,13 @@ class SyntheticSymlink:
 SyntheticEntry = SyntheticFile | SyntheticDirectory | SyntheticSymlink
 
 
+class Layout(Enum):
+    MANIFEST_DB = "Manifest.db"
+    """iOS 10.2 and later: an SQLite manifest (encrypted with the backup), payloads in `<id[:2]>/<id>`."""
+    MANIFEST_MBDB = "Manifest.mbdb"
+    """iOS 4 to 9: a plain mbdb manifest, payloads at the root, a keybag without DPSL/DPIC."""
+
+
 @dataclass(frozen=True, slots=True)
 class SyntheticBackup:
     udid: str
@@ -110,6 +118,7 @@ class SyntheticBackup:
     entries: tuple[SyntheticEntry, ...] = ()
     product_name: str | None = None
     was_passcode_set: bool = True
+    layout: Layout = Layout.MANIFEST_DB
     plain_manifest: bool = False
     """With a passphrase: Manifest.db left plain and no ManifestKey, as iOS 10.0 and 10.1 wrote (the payloads
     are still encrypted). Give such a backup a `product_version` of 10.0 or 10.1."""

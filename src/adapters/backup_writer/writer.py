@@ -1,5 +1,6 @@
 """Writes a whole backup folder from a SyntheticBackup."""
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +15,13 @@ from ios_backup_api.adapters.backup_writer.manifest import (
     ManifestRow,
     write_manifest_db,
 )
+from ios_backup_api.adapters.backup_writer.mbdb import MbdbRecord, write_manifest_mbdb
 from ios_backup_api.adapters.backup_writer.mbfile import encode_mbfile
 from ios_backup_api.adapters.backup_writer.payloads import write_payload
 from ios_backup_api.adapters.backup_writer.plists import info_plist, manifest_plist, status_plist
 from ios_backup_api.adapters.backup_writer.randomness import RandomSource, random_source, random_uuid
 from ios_backup_api.adapters.backup_writer.spec import (
+    Layout,
     SyntheticBackup,
     SyntheticDirectory,
     SyntheticEntry,
@@ -33,7 +36,8 @@ _PLAINTEXT_MANIFEST = ".Manifest.db.plaintext"
 
 def write_backup(folder: Path, backup: SyntheticBackup, *, seed: int | None = None) -> None:
     """Writes `backup` into `folder` (created if missing; it must be empty): Info.plist, Manifest.plist,
-    Status.plist, Manifest.db and one payload per regular file.
+    Status.plist, the manifest and one payload per regular file, in the spec's layout (Manifest.db and
+    `<id[:2]>/<id>` payloads, or Manifest.mbdb and `<id>` payloads with a keybag without DPSL/DPIC).
 
     With a `seed`, every salt, key and UUID comes from a generator seeded with it, so the same spec and
     seed give the same bytes; without one they come from the system's secure generator.
@@ -44,16 +48,23 @@ def write_backup(folder: Path, backup: SyntheticBackup, *, seed: int | None = No
     if any(folder.iterdir()):
         raise FileExistsError(f"{folder} is not empty")
     random = random_source(seed)
+    mbdb = backup.layout is Layout.MANIFEST_MBDB
     keys = create_backup_keys(
         backup.passphrase,
         dpic_iterations=backup.dpic_iterations,
         iter_iterations=backup.iter_iterations,
         random=random,
+        legacy=mbdb,
     )
     guid, snapshot = random_uuid(random), random_uuid(random)
-    _write_manifest_db(
-        folder, entries, keys if backup.is_encrypted else None, random, encrypt=not backup.plain_manifest
-    )
+    file_keys = keys if backup.is_encrypted else None
+    if mbdb:
+        records = (
+            _mbdb_record(*written) for written in _payloads_written(folder, entries, file_keys, random, True)
+        )
+        write_manifest_mbdb(folder / "Manifest.mbdb", records)
+    else:
+        _write_manifest_db(folder, entries, file_keys, random, encrypt=not backup.plain_manifest)
     (folder / "Info.plist").write_bytes(info_plist(backup, guid))
     (folder / "Manifest.plist").write_bytes(manifest_plist(backup, keys))
     (folder / "Status.plist").write_bytes(status_plist(backup, snapshot))
@@ -69,7 +80,10 @@ def _write_manifest_db(
 ) -> None:
     plaintext = folder / _PLAINTEXT_MANIFEST
     try:
-        write_manifest_db(plaintext, _rows_writing_payloads(folder, entries, keys, random))
+        rows = (
+            _manifest_row(*written) for written in _payloads_written(folder, entries, keys, random, False)
+        )
+        write_manifest_db(plaintext, rows)
         if keys is None or not encrypt:
             plaintext.replace(folder / "Manifest.db")
             return
@@ -80,35 +94,69 @@ def _write_manifest_db(
         plaintext.unlink(missing_ok=True)
 
 
-def _rows_writing_payloads(
-    folder: Path, entries: tuple[SyntheticEntry, ...], keys: BackupKeys | None, random: RandomSource
-) -> Iterator[ManifestRow]:
-    """One Files row per entry; a regular file's payload is written as its row goes by."""
+def _payloads_written(
+    folder: Path,
+    entries: tuple[SyntheticEntry, ...],
+    keys: BackupKeys | None,
+    random: RandomSource,
+    flat: bool,
+) -> Iterator[tuple[SyntheticEntry, int, bytes | None]]:
+    """(entry, inode, wrapped file key) per entry; a regular file's payload is written as its entry goes by,
+    as `<id>` at the root when `flat`, else as `<id[:2]>/<id>`."""
     # Plain strings, not Paths: pathlib costs more per payload than writing a small one does.
     root = os.fspath(folder)
     payload_folders: set[str] = set()
     for inode, entry in enumerate(entries, start=_FIRST_INODE):
-        if isinstance(entry, SyntheticFile):
-            file_id = entry.file_id
-            payload_folder = os.path.join(root, file_id[:2])
-            if payload_folder not in payload_folders:
-                os.makedirs(payload_folder, exist_ok=True)
-                payload_folders.add(payload_folder)
-            file_key = None if keys is None else random.randbytes(_FILE_KEY_SIZE)
-            write_payload(os.path.join(payload_folder, file_id), entry, file_key)
-            yield _file_row(entry, file_id, inode, keys, file_key)
-        elif isinstance(entry, SyntheticDirectory):
-            yield _directory_row(entry, inode)
-        else:
-            yield _symlink_row(entry, inode)
+        if not isinstance(entry, SyntheticFile):
+            yield entry, inode, None
+            continue
+        file_id = entry.file_id
+        payload_folder = root if flat else os.path.join(root, file_id[:2])
+        if payload_folder not in payload_folders:
+            os.makedirs(payload_folder, exist_ok=True)
+            payload_folders.add(payload_folder)
+        file_key = None if keys is None else random.randbytes(_FILE_KEY_SIZE)
+        write_payload(os.path.join(payload_folder, file_id), entry, file_key)
+        wrapped_key = None
+        if keys is not None and file_key is not None:
+            wrapped_key = keys.wrapped_file_key(entry.protection_class, file_key)
+        yield entry, inode, wrapped_key
 
 
-def _file_row(
-    entry: SyntheticFile, file_id: str, inode: int, keys: BackupKeys | None, file_key: bytes | None
-) -> ManifestRow:
-    wrapped_key = None
-    if keys is not None and file_key is not None:
-        wrapped_key = keys.wrapped_file_key(entry.protection_class, file_key)
+def _manifest_row(entry: SyntheticEntry, inode: int, wrapped_key: bytes | None) -> ManifestRow:
+    if isinstance(entry, SyntheticFile):
+        return _file_row(entry, entry.file_id, inode, wrapped_key)
+    if isinstance(entry, SyntheticDirectory):
+        return _directory_row(entry, inode)
+    return _symlink_row(entry, inode)
+
+
+def _mbdb_record(entry: SyntheticEntry, inode: int, wrapped_key: bytes | None) -> MbdbRecord:
+    if isinstance(entry, SyntheticFile):
+        digest = hashlib.sha1(usedforsecurity=False)
+        for chunk in entry.chunks():
+            digest.update(chunk)
+        return MbdbRecord(
+            entry.domain, entry.relative_path, entry.mode, inode, entry.modified_at, entry.size,
+            entry.protection_class, data_hash=digest.digest(), encryption_key=wrapped_key,
+        )  # fmt: skip
+    if isinstance(entry, SyntheticDirectory):
+        return MbdbRecord(
+            entry.domain, entry.relative_path, entry.mode, inode, entry.modified_at, 0, entry.protection_class
+        )
+    return MbdbRecord(
+        entry.domain,
+        entry.relative_path,
+        entry.mode,
+        inode,
+        entry.modified_at,
+        0,
+        0,
+        link_target=entry.target,
+    )
+
+
+def _file_row(entry: SyntheticFile, file_id: str, inode: int, wrapped_key: bytes | None) -> ManifestRow:
     record = encode_mbfile(
         relative_path=entry.relative_path,
         mode=entry.mode,

@@ -2,7 +2,8 @@
 
 from typing import NamedTuple
 
-from ios_backup_api.adapters.vault.mbfile import decode_file_record
+from ios_backup_api.adapters.vault import mbdb
+from ios_backup_api.adapters.vault.mbfile import FileRecord, decode_file_record
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 
 KIND_OF_FLAGS = {1: EntryKind.FILE, 2: EntryKind.DIRECTORY, 4: EntryKind.SYMLINK}
@@ -15,14 +16,20 @@ class FilesRow(NamedTuple):
     relative_path: str
     flags: int
     file: object
-    """The MBFile blob, as stored (normally bytes)."""
+    """The MBFile blob, as stored (normally bytes), or the record of a Manifest.mbdb (see mbdb)."""
 
     @property
     def kind(self) -> EntryKind:
         return KIND_OF_FLAGS[self.flags]
 
+    def record(self, with_key: bool = True) -> FileRecord:
+        """What the row's `file` says; never raises (see `decode_file_record`)."""
+        if isinstance(self.file, bytes) and self.file.startswith(mbdb.MAGIC):
+            return mbdb.decode_record(self.file, with_key)
+        return decode_file_record(self.file, with_key)
+
     def entry(self) -> ManifestEntry:
-        record = decode_file_record(self.file, with_key=False)
+        record = self.record(with_key=False)
         return ManifestEntry(
             file_id=self.file_id,
             domain=self.domain,

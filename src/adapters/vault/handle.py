@@ -57,7 +57,8 @@ class IosOpenBackup:
         row = await asyncio.to_thread(self._manifest.row, file_id.hex)
         if row is None or row.kind is not EntryKind.FILE:
             raise EntryNotFoundError(f"No regular file has the id {file_id.hex}.")
-        opening = partial(open_content, self._folder, row, self._keys, self._reading)
+        flat = self._manifest.flat_payloads
+        opening = partial(open_content, self._folder, row, self._keys, self._reading, flat)
         return await answered(self._reading.lane, opening)
 
     async def close(self) -> None:

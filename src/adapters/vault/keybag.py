@@ -1,5 +1,11 @@
-"""The backup keybag, unlocked from a passphrase (PBKDF2, ≈1 s of CPU) or from a key derived earlier."""
+"""The backup keybag, unlocked from a passphrase (PBKDF2, ≈1 s of CPU) or from a key derived earlier.
 
+Keybags of iOS 10.2 and later derive the key in two rounds (PBKDF2-SHA256 with DPSL and DPIC, then
+PBKDF2-SHA1 with SALT and ITER); older ones have no DPSL nor DPIC and only the second round, over the
+passphrase itself.
+"""
+
+import hashlib
 import struct
 from typing import Any
 
@@ -12,6 +18,7 @@ from ios_backup_api.domain.errors import CorruptBackupError, WrongPassphraseErro
 PASSPHRASE_KEY_SIZE = 32
 _WRAPPED_KEY_SIZE = 40
 _KEY_RECORD_SIZE = 4 + _WRAPPED_KEY_SIZE
+_MAX_ITER_ITERATIONS = 1_000_000  # iphone_backup_decrypt's bound for the second round too
 
 
 class UnlockedKeybag:
@@ -64,7 +71,10 @@ def unlock_with_passphrase(keybag_bytes: bytes, passphrase: str) -> UnlockedKeyb
     except UnicodeEncodeError:  # a lone surrogate: no backup's passphrase
         raise WrongPassphraseError("The passphrase does not unlock this backup.") from None
     try:
-        unlocked = keybag.unlock_with_passphrase(secret)
+        if b"DPSL" in keybag.attrs or b"DPIC" in keybag.attrs:
+            unlocked = keybag.unlock_with_passphrase(secret)
+        else:
+            unlocked = keybag.unlock_with_key(_single_round_key(keybag.attrs, secret))
     except UnsafeBackupError as error:
         raise CorruptBackupError(
             "The backup's keybag asks for an implausible number of key-derivation iterations."
@@ -72,6 +82,16 @@ def unlock_with_passphrase(keybag_bytes: bytes, passphrase: str) -> UnlockedKeyb
     except (KeyError, TypeError, ValueError) as error:
         raise CorruptBackupError("The backup's keybag lacks valid key-derivation parameters.") from error
     return _checked(keybag, unlocked)
+
+
+def _single_round_key(attrs: dict[bytes, Any], secret: bytes) -> bytes:
+    """The key of a keybag without DPSL/DPIC (iOS 10.1 and older): PBKDF2-SHA1(passphrase, SALT, ITER)."""
+    salt, iterations = attrs[b"SALT"], attrs[b"ITER"]
+    if not isinstance(salt, bytes) or not salt:
+        raise ValueError("no SALT")
+    if not isinstance(iterations, int) or not 1 <= iterations <= _MAX_ITER_ITERATIONS:
+        raise UnsafeBackupError(f"ITER {iterations!r}")
+    return hashlib.pbkdf2_hmac("sha1", secret, salt, iterations, PASSPHRASE_KEY_SIZE)
 
 
 def unlock_with_key(keybag_bytes: bytes, passphrase_key: bytes) -> UnlockedKeybag:

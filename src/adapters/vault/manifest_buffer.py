@@ -11,6 +11,7 @@ import mmap
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.opening import open_regular
@@ -37,9 +38,9 @@ def file_fingerprint(path: Path) -> str:
     try:
         return _fingerprint(os.lstat(path))
     except FileNotFoundError:
-        raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
+        raise CorruptBackupError(f"{path.name} is missing from the backup folder.") from None
     except OSError as error:
-        raise CorruptBackupError(f"Manifest.db can't be read ({error.strerror}).") from error
+        raise CorruptBackupError(f"{path.name} can't be read ({error.strerror}).") from error
 
 
 def _fingerprint(status: os.stat_result) -> str:
@@ -79,15 +80,15 @@ class ManifestBuffer:
                     # Both views are released before a failure's wipe: an exported buffer can't be closed.
                     with memoryview(buffer._data) as view, view[: status.st_size] as wanted:
                         if read_fully(file, wanted, stop) != status.st_size:
-                            raise CorruptBackupError("Manifest.db changed while it was read.")
+                            raise CorruptBackupError(f"{path.name} changed while it was read.")
                 except BaseException:
                     buffer._wipe()
                     raise
                 buffer.source = path.parent.name
         except FileNotFoundError:
-            raise CorruptBackupError("Manifest.db is missing from the backup folder.") from None
+            raise CorruptBackupError(f"{path.name} is missing from the backup folder.") from None
         except OSError as error:
-            raise CorruptBackupError(f"Manifest.db can't be read ({error.strerror}).") from error
+            raise CorruptBackupError(f"{path.name} can't be read ({error.strerror}).") from error
         return buffer
 
     @classmethod
@@ -128,6 +129,19 @@ class ManifestBuffer:
         # SQLite holds its own copy: this one is wiped and unmapped after the unlock has answered.
         threading.Thread(target=self._wipe, name="manifest-wipe", daemon=True).start()
         return connection, length
+
+    def open_records(
+        self, load: Callable[[memoryview], sqlite3.Connection]
+    ) -> tuple[sqlite3.Connection, int]:
+        """The database `load` makes of the file's bytes as they are (a manifest that is neither encrypted
+        nor SQLite: Manifest.mbdb), and their length. `load` keeps no reference to them; the buffer is
+        wiped afterwards."""
+        self._handed_over = True
+        try:
+            with memoryview(self._data) as view, view[: len(view) - BLOCK_SIZE] as data:
+                return load(data), len(data)
+        finally:
+            self._wipe()
 
     def wipe(self) -> None:
         """Gives the memory back unless `open_database` has it in hand already (then this returns at once)."""

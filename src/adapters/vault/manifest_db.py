@@ -53,8 +53,12 @@ _CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({_ORDER}, flags) 
 class ManifestDatabase:
     """One in-memory copy of a backup's Manifest.db. Thread-safe: one connection, used under a lock."""
 
-    def __init__(self, connection: sqlite3.Connection, size: int, id_type: str) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, size: int, id_type: str, flat_payloads: bool = False
+    ) -> None:
         self._connection: sqlite3.Connection | None = connection
+        self.flat_payloads = flat_payloads
+        """Its payloads are `<fileID>` at the folder's root (Manifest.mbdb), not `<fileID[:2]>/<fileID>`."""
         self._lock = threading.Lock()
         self._prepared = threading.Event()
         self._indexed = False
@@ -66,7 +70,9 @@ class ManifestDatabase:
         threading.Thread(target=self._prepare, name="manifest-index", daemon=True).start()
 
     @classmethod
-    def opened(cls, connection: sqlite3.Connection, size: int) -> "ManifestDatabase":
+    def opened(
+        cls, connection: sqlite3.Connection, size: int, flat_payloads: bool = False
+    ) -> "ManifestDatabase":
         """The database on SQLite's `connection` to a plaintext of `size` bytes, configured so that nothing
         spills to disk; closes the connection and raises `CorruptBackupError` when it is no manifest."""
         # A row whose text is not UTF-8 is listed with U+FFFD where the bytes were, never failing the listing
@@ -86,7 +92,7 @@ class ManifestDatabase:
         except BaseException:
             connection.close()
             raise
-        return cls(connection, size, id_type)
+        return cls(connection, size, id_type, flat_payloads)
 
     @property
     def prepared(self) -> bool:

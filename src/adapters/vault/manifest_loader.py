@@ -1,9 +1,11 @@
-"""Manifest.db from a backup folder into memory, decrypted there: never onto disk."""
+"""Manifest.db (or Manifest.mbdb) from a backup folder into memory, decrypted there: never onto disk."""
 
 import os
 import threading
 from pathlib import Path
 
+from ios_backup_api.adapters.backup_folder.layout import ManifestFormat
+from ios_backup_api.adapters.vault import mbdb
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer, file_fingerprint
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.ram_file import RamFiles
@@ -49,15 +51,23 @@ class ManifestLoader:
             return None
 
     def load(
-        self, path: Path, manifest_key: bytes | None, read_ahead: ManifestBuffer | None = None
+        self,
+        path: Path,
+        manifest_key: bytes | None,
+        read_ahead: ManifestBuffer | None = None,
+        manifest_format: ManifestFormat = ManifestFormat.SQLITE,
     ) -> ManifestDatabase:
         """Reads (and with `manifest_key`, decrypts) Manifest.db into memory; `read_ahead` is its bytes read
-        earlier, used when the file has not changed since (and wiped either way). Blocking: run it in a
-        worker thread. Raises `CorruptBackupError` when it is missing, badly padded or no usable database."""
+        earlier, used when the file has not changed since (and wiped either way). A Manifest.mbdb is loaded
+        into an in-memory database of the same Files table. Blocking: run it in a worker thread. Raises
+        `CorruptBackupError` when it is missing, badly padded or no usable database."""
         buffer = read_ahead
         if buffer is None or not buffer.is_current(file_fingerprint(path)):
             if buffer is not None:
                 buffer.wipe()
             buffer = self.read(path)
+        if manifest_format is ManifestFormat.MBDB:
+            connection, length = buffer.open_records(mbdb.loaded)
+            return ManifestDatabase.opened(connection, length, flat_payloads=True)
         connection, length = buffer.open_database(manifest_key, self._parallel_from)
         return ManifestDatabase.opened(connection, length)

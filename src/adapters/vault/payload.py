@@ -1,4 +1,5 @@
-"""A regular file's payload, `<fileID[:2]>/<fileID>`: its plaintext, streamed from any offset."""
+"""A regular file's payload, `<fileID[:2]>/<fileID>` (or `<fileID>` in a Manifest.mbdb backup): its plaintext,
+streamed from any offset."""
 
 import asyncio
 import hashlib
@@ -18,7 +19,6 @@ from ios_backup_api.adapters.vault.ended import session_ended
 from ios_backup_api.adapters.vault.entries import FilesRow
 from ios_backup_api.adapters.vault.folder_answers import answered
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
-from ios_backup_api.adapters.vault.mbfile import decode_file_record
 from ios_backup_api.adapters.vault.reading import read_fully
 from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError
 from ios_backup_api.domain.manifest import ByteRange
@@ -31,6 +31,8 @@ READS_AHEAD = 1  # 2 and 3 were no faster here: the two cores are shared with th
 @dataclass(frozen=True, slots=True)
 class Payload:
     file_id: str
+    relative: str
+    """Its path in the backup folder."""
     folder: FolderHandle
     size: int
     etag: str
@@ -38,7 +40,7 @@ class Payload:
     def open(self) -> io.FileIO:
         """The payload, checked to be the one `content()` measured."""
         try:
-            file = self.folder.open(_relative(self.file_id))
+            file = self.folder.open(self.relative)
         except OSError as error:
             raise CorruptBackupError(
                 f"The content of file {self.file_id} vanished while it was read."
@@ -77,14 +79,19 @@ class Reading:
 
 
 def open_content(
-    folder: FolderHandle, row: FilesRow, keys: UnlockedKeybag | None, reading: Reading
+    folder: FolderHandle,
+    row: FilesRow,
+    keys: UnlockedKeybag | None,
+    reading: Reading,
+    flat_payloads: bool = False,
 ) -> FileContent:
-    """Blocking (stat, unwrap, one block decrypted): run it in the folder's lane.
+    """Blocking (stat, unwrap, one block decrypted): run it in the folder's lane. `flat_payloads`: the
+    payload is `<fileID>` at the folder's root (Manifest.mbdb backups), not in a `<fileID[:2]>` folder.
     Raises `EntryNotFoundError` without a payload, `CorruptBackupError` for a damaged one."""
-    payload = _find(folder, row.file_id)
+    payload = _find(folder, row.file_id, row.file_id if flat_payloads else _relative(row.file_id))
     if keys is None or payload.size == 0:  # an empty file is an empty payload, even encrypted
         return PlainContent(row.relative_path, payload, reading)
-    record = decode_file_record(row.file)
+    record = row.record()
     if record.encryption_key is None:
         raise CorruptBackupError(f"File {row.file_id} has no encryption key in the manifest.")
     key = keys.unwrap_record(record.encryption_key, record.protection_class)
@@ -273,20 +280,20 @@ def _retrieve(future: "asyncio.Future[bytes]") -> None:
         future.exception()  # a read nobody waits for any more: its failure is not reported as unhandled
 
 
-def _find(folder: FolderHandle, file_id: str) -> Payload:
+def _find(folder: FolderHandle, file_id: str, relative: str) -> Payload:
     try:
-        status = folder.stat(_relative(file_id))
+        status = folder.stat(relative)
     except (FileNotFoundError, NotADirectoryError):
         raise EntryNotFoundError(f"The content of file {file_id} is missing from the backup.") from None
     except OSError as error:
         raise CorruptBackupError(
             f"The content of file {file_id} can't be read ({error.strerror})."
         ) from error
-    return Payload(file_id, folder, status.st_size, _etag(file_id, status))
+    return Payload(file_id, relative, folder, status.st_size, _etag(file_id, status))
 
 
 def _relative(file_id: str) -> str:
-    """Where a payload lies in its backup folder."""
+    """Where a payload lies in a Manifest.db backup's folder."""
     return f"{file_id[:2]}/{file_id}"
 
 

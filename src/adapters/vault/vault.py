@@ -121,7 +121,7 @@ class IosBackupVault:
             version = (backup_id, fingerprint)
             ahead = None if read_ahead is None else await read_ahead.taken()
             allowed = LAYOUT_ALLOWANCE * self._work.timeout + size / LOAD_BYTES_PER_SECOND
-            load = partial(self._loader.load, layout.manifest_db, key, ahead)
+            load = partial(self._loader.load, layout.manifest_db, key, ahead, layout.manifest_format)
             manifest = await self._manifests.acquire(version, partial(answered, lane, load, allowed))
             if ahead is not None:  # unused when a handle loaded the manifest meanwhile; wiping is idempotent
                 await asyncio.to_thread(ahead.wipe)
