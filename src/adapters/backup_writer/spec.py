@@ -120,8 +120,9 @@ class SyntheticBackup:
     was_passcode_set: bool = True
     layout: Layout = Layout.MANIFEST_DB
     plain_manifest: bool = False
-    """With a passphrase: Manifest.db left plain and no ManifestKey, as iOS 10.0 and 10.1 wrote (the payloads
-    are still encrypted). Give such a backup a `product_version` of 10.0 or 10.1."""
+    """With a passphrase: Manifest.db left plain, no ManifestKey and a keybag without DPSL/DPIC, as iOS 10.0
+    and 10.1 wrote (the payloads are still encrypted). Give such a backup a `product_version` of 10.0 or
+    10.1."""
 
     def __post_init__(self) -> None:
         if self.dpic_iterations < 1 or self.iter_iterations < 1:

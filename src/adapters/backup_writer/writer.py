@@ -54,7 +54,7 @@ def write_backup(folder: Path, backup: SyntheticBackup, *, seed: int | None = No
         dpic_iterations=backup.dpic_iterations,
         iter_iterations=backup.iter_iterations,
         random=random,
-        legacy=mbdb,
+        legacy=mbdb or backup.plain_manifest,  # DPSL/DPIC came with iOS 10.2's ManifestKey
     )
     guid, snapshot = random_uuid(random), random_uuid(random)
     file_keys = keys if backup.is_encrypted else None
