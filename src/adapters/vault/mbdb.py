@@ -13,12 +13,12 @@ Manifest.mbdb that `decode_record` reads when a page or a content needs the fiel
 
 import hashlib
 import sqlite3
-import stat
 import struct
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from ios_backup_api.adapters.vault.kinds import FLAGS_OF_KIND, kind_of_mode
 from ios_backup_api.adapters.vault.mbfile import MAX_COUNT, FileRecord
 from ios_backup_api.domain.errors import CorruptBackupError
 
@@ -27,8 +27,7 @@ _NULL = 0xFFFF
 _LENGTH = struct.Struct(">H")
 _FIXED = struct.Struct(">HQLLLLLQBB")
 """mode, inode, user, group, modified, accessed, changed, size, protection class, property count."""
-_FLAGS_OF_TYPE = {stat.S_IFREG: 1, stat.S_IFDIR: 2, stat.S_IFLNK: 4}
-_UNKNOWN_KIND = 0  # neither listed nor counted, as a Manifest.db row of another flag
+_UNKNOWN_KIND = 0  # listed with no kind, as a Manifest.db row of another flag whose Mode tells none
 _COLUMNS = "fileID TEXT, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB"
 
 
@@ -88,7 +87,8 @@ def _rows(data: memoryview) -> Iterator[tuple[str, str, str, int, bytes]]:
     while offset < len(data):
         record = _record(data, offset)
         file_id = hashlib.sha1(record.domain + b"-" + record.relative_path).hexdigest()  # noqa: S324
-        flags = _FLAGS_OF_TYPE.get(stat.S_IFMT(record.mode), _UNKNOWN_KIND)
+        kind = kind_of_mode(record.mode)
+        flags = _UNKNOWN_KIND if kind is None else FLAGS_OF_KIND[kind]
         blob = MAGIC + bytes(data[offset : record.end])
         yield file_id, _text(record.domain), _text(record.relative_path), flags, blob
         offset = record.end
