@@ -7,8 +7,9 @@ and a count (u8) of name/value string pairs. It is never encrypted; an encryptio
 protection class and the 40-byte wrapped key of the payload, as in an MBFile.
 
 Each record becomes a Files row whose id is SHA-1(domain-path), as the payload is named, whose flags come
-from the mode's file type, and whose `file` column is the record itself behind the header: a one-record
-Manifest.mbdb that `decode_record` reads when a page or a content needs the fields.
+from the mode's file type (0, listed with no kind, for none of the three), and whose `file` column is the
+record itself behind the header: a one-record Manifest.mbdb that `decode_record` reads when a page or a
+content needs the fields.
 """
 
 import hashlib
