@@ -296,6 +296,33 @@ async def test_rows_of_other_flags_are_entries_of_the_kind_their_mode_tells(
     await handle.close()
 
 
+def test_without_room_for_the_order_index_rows_of_other_flags_are_still_filtered_by_their_mode() -> None:
+    connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    connection.execute(
+        "CREATE TABLE Files (fileID TEXT, domain TEXT, relativePath TEXT, flags INT, file BLOB)"
+    )
+    modes = {"a.txt": stat.S_IFREG | 0o644, "b": stat.S_IFDIR | 0o755, "c": stat.S_IFIFO | 0o644}
+    connection.executemany(
+        "INSERT INTO Files VALUES (?, 'HomeDomain', ?, ?, ?)",
+        [(f"{n:040x}", path, flags, _record_of_mode(mode)) for n, (path, mode) in enumerate(modes.items())
+         for flags in [(0, 8, 16)[n]]],
+    )  # fmt: skip
+    (pages,) = connection.execute("PRAGMA page_count").fetchone()
+    connection.execute(f"PRAGMA max_page_count = {pages}")  # no page to spare for an index
+    database = ManifestDatabase.opened(connection, 0)
+    database.wait_prepared()
+    assert not database._indexed  # the case under test: pages are found by scans
+    assert [entry.kind for entry in database.files(FileQuery()).items] == [
+        EntryKind.FILE,
+        EntryKind.DIRECTORY,
+        None,
+    ]
+    for kind, paths in ((EntryKind.FILE, ["a.txt"]), (EntryKind.DIRECTORY, ["b"]), (EntryKind.SYMLINK, [])):
+        page = database.files(FileQuery(kind=kind))
+        assert ([entry.relative_path for entry in page.items], page.total) == (paths, len(paths))
+    database.close()
+
+
 async def test_rows_with_null_keys_are_not_entries_and_break_nothing(tmp_path: Path) -> None:
     folder, spec = write_small(tmp_path, encrypted=False)
     record = _record_of_mode(stat.S_IFREG | 0o644)

@@ -83,7 +83,9 @@ class ManifestDatabase:
         try:
             # Sorts and indexes never spill to temporary files.
             connection.execute("PRAGMA temp_store = MEMORY")
-            connection.execute("PRAGMA journal_mode = OFF")  # building the index writes no journal file
+            # The journal stays in memory (no file), and a failed index (no room to grow) rolls back: with no
+            # journal it would leave the database malformed, and the listing with it.
+            connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA locking_mode = EXCLUSIVE")  # the only connection: no lock calls
             connection.execute(f"PRAGMA mmap_size = {2 * size + (64 << 20)}")  # a RAM file is read in place
             _check_files_table(connection)
