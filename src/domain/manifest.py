@@ -24,7 +24,8 @@ class ManifestEntry:
     file_id: str
     domain: str
     relative_path: str
-    kind: EntryKind
+    kind: EntryKind | None
+    """None when neither the manifest's flags nor the file type of its mode tell."""
     size: int | None
     mode: int | None
     modified_at: datetime | None

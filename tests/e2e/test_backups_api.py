@@ -1,10 +1,17 @@
 import plistlib
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
-from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
+from ios_backup_api.adapters.backup_writer.spec import (
+    SyntheticBackup,
+    SyntheticDirectory,
+    SyntheticFile,
+    SyntheticSymlink,
+)
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -120,3 +127,38 @@ async def test_a_manifest_plist_without_is_encrypted_is_listed_as_it_unlocks(
         session = {"X-Backup-Session": unlocked.json()["session_token"]}
         files = await client.get(f"/backups/{backup_id}/files", headers=session)
         assert files.json()["total"] == len(list(spec.all_entries()))
+
+
+async def test_rows_of_other_flags_are_listed_by_the_kind_of_their_mode_and_served(
+    client: Client, base_path: Path, samples: dict[str, SyntheticBackup]
+) -> None:
+    spec = samples[PLAIN_ID]
+    entries = spec.all_entries()
+    regular = next(entry for entry in entries if isinstance(entry, SyntheticFile) and entry.size > 0)
+    folder = next(entry for entry in entries if isinstance(entry, SyntheticDirectory))
+    link = next(entry for entry in entries if isinstance(entry, SyntheticSymlink))
+    unknown_id = "f" * 40
+    with closing(sqlite3.connect(base_path / PLAIN_ID / "Manifest.db")) as connection:
+        for flags, entry in ((0, regular), (8, link), (None, folder)):
+            connection.execute("UPDATE Files SET flags = ? WHERE fileID = ?", (flags, entry.file_id))
+        connection.execute(
+            "INSERT INTO Files VALUES (?, ?, 'Library/unknown', 16, NULL)", (unknown_id, regular.domain)
+        )
+        connection.commit()
+    unlocked = await client.post(f"/backups/{PLAIN_ID}/unlock", json={})
+    session = {"X-Backup-Session": unlocked.json()["session_token"]}
+    listed = (await client.get(f"/backups/{PLAIN_ID}/files?limit=1000", headers=session)).json()
+    kinds = {item["file_id"]: item["kind"] for item in listed["items"]}
+    assert listed["total"] == len(entries) + 1
+    assert [kinds[entry.file_id] for entry in (regular, folder, link)] == ["file", "directory", "symlink"]
+    assert kinds[unknown_id] is None
+    for kind, entry in (("file", regular), ("directory", folder), ("symlink", link)):
+        page = await client.get(f"/backups/{PLAIN_ID}/files?limit=1000&kind={kind}", headers=session)
+        ids = {item["file_id"] for item in page.json()["items"]}
+        assert entry.file_id in ids, kind
+        assert unknown_id not in ids, kind
+        assert page.json()["total"] == sum(kinds[other.file_id] == kind for other in entries)
+    served = await client.get(f"/backups/{PLAIN_ID}/file/{regular.file_id}", headers=session)
+    assert (served.status_code, served.content) == (200, regular.read_bytes())
+    missing = await client.get(f"/backups/{PLAIN_ID}/file/{unknown_id}", headers=session)
+    assert missing.status_code == 404

@@ -5,6 +5,7 @@ import os
 import plistlib
 import shutil
 import sqlite3
+import stat
 import struct
 import threading
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from ios_backup_api.domain.errors import (
 )
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery
 from tests.support.vault_cases import (
+    LOADERS,
     RAM_FOLDER,
     SMALL_ID,
     CountingLoader,
@@ -192,33 +194,35 @@ def _oversized_record() -> bytes:
     return plistlib.dumps(archive, fmt=plistlib.FMT_BINARY)
 
 
-async def test_unreadable_records_give_unknown_fields_and_other_kinds_are_not_listed(tmp_path: Path) -> None:
+async def test_unreadable_records_give_unknown_fields(tmp_path: Path) -> None:
     folder, spec = write_small(tmp_path, encrypted=False)
     listing = {entry.relative_path: entry for entry in expected_listing(spec)}
-    damaged = {
+    damaged: dict[str, object] = {
         "Library/sixteen.bin": b"garbage",
         "Library/notes.txt": _oversized_record(),
         "Library": None,
+        "Library/link": "a text, not a blob",
     }
     with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
         for path, record in damaged.items():
             connection.execute("UPDATE Files SET file = ? WHERE relativePath = ?", (record, path))
-        connection.execute("UPDATE Files SET flags = 8 WHERE relativePath = 'Library/link'")
         connection.commit()
     handle = await folder_vault(tmp_path).open(SMALL_ID, None)
     page = await handle.files(FileQuery(domain="HomeDomain"))
     assert [entry.relative_path for entry in page.items] == [
         "",
         "Library",
+        "Library/link",
         "Library/notes.txt",
         "Library/sixteen.bin",
     ]
-    assert page.total == 4
+    assert page.total == 5
     for entry in page.items:
         if entry.relative_path in damaged:
             expected = listing[entry.relative_path]
             assert (entry.file_id, entry.kind) == (expected.file_id, expected.kind)
-            assert (entry.size, entry.mode, entry.modified_at, entry.protection_class) == (
+            assert (entry.size, entry.mode, entry.modified_at, entry.protection_class, entry.link_target) == (
+                None,
                 None,
                 None,
                 None,
@@ -227,6 +231,122 @@ async def test_unreadable_records_give_unknown_fields_and_other_kinds_are_not_li
     sixteen = listing["Library/sixteen.bin"]
     content = await handle.content(FileId(sixteen.file_id))
     assert [chunk async for chunk in content.read(ByteRange(0, content.length))] == [b"0123456789abcdef"]
+
+
+def _record_of_mode(mode: int) -> bytes:
+    archive = {
+        "$archiver": "NSKeyedArchiver",
+        "$top": {"root": plistlib.UID(1)},
+        "$objects": ["$null", {"Size": 3, "Mode": mode, "ProtectionClass": 3, "LastModified": 1_500_000_000}],
+    }
+    return plistlib.dumps(archive, fmt=plistlib.FMT_BINARY)
+
+
+@pytest.mark.parametrize("loader", ["ram-file", "in-process"])
+async def test_rows_of_other_flags_are_entries_of_the_kind_their_mode_tells(
+    tmp_path: Path, loader: str
+) -> None:
+    """The kind comes from the flags (1, 2, 4), else from the file type of the record's Mode, else is None:
+    such rows are listed, counted and served, and are in the kind filter of their Mode's kind (or in none)."""
+    folder, spec = write_small(tmp_path, encrypted=False)
+    listing = expected_listing(spec)
+    other_flags: dict[str, object] = {
+        "Library/sixteen.bin": 0,
+        "Library/notes.txt": 16,
+        "Library/link": 8,
+        "Library": None,
+        "": "x",
+    }
+    unknown = {
+        "Library/fifo": (16, _record_of_mode(stat.S_IFIFO | 0o644)),
+        "Library/no-record": (8, None),
+        "Library/no-flags": (None, b"garbage"),
+    }
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        for path, flags in other_flags.items():
+            connection.execute("UPDATE Files SET flags = ? WHERE relativePath = ?", (flags, path))
+        connection.executemany(
+            "INSERT INTO Files VALUES (?, 'HomeDomain', ?, ?, ?)",
+            ((f"{n:040x}", path, *row) for n, (path, row) in enumerate(unknown.items())),
+        )
+        connection.commit()
+    handle = await folder_vault(tmp_path, LOADERS[loader]()).open(SMALL_ID, None)
+    page = await handle.files(FileQuery(limit=1000))
+    assert page.total == len(listing) + len(unknown)
+    assert [entry for entry in page.items if entry.relative_path not in unknown] == listing
+    assert {
+        entry.relative_path: entry.kind for entry in page.items if entry.relative_path in unknown
+    } == dict.fromkeys(unknown)
+    for kind in EntryKind:
+        of_kind = await handle.files(FileQuery(kind=kind, limit=1000))
+        assert of_kind.items == [entry for entry in listing if entry.kind is kind], kind
+        assert of_kind.total == len(of_kind.items)
+        assert (await handle.files(FileQuery(domain="HomeDomain", kind=kind, limit=1))).total == sum(
+            entry.kind is kind for entry in listing if entry.domain == "HomeDomain"
+        )
+    home = await handle.files(FileQuery(domain="HomeDomain", path_like="Library/%", limit=1000))
+    assert home.total == 3 + len(unknown)
+    assert await handle.domains() == sorted({entry.domain for entry in listing})
+    sixteen = next(entry for entry in listing if entry.relative_path == "Library/sixteen.bin")
+    content = await handle.content(FileId(sixteen.file_id))
+    assert [chunk async for chunk in content.read(ByteRange(0, content.length))] == [b"0123456789abcdef"]
+    for n in range(len(unknown)):
+        with pytest.raises(EntryNotFoundError):
+            await handle.content(FileId(f"{n:040x}"))
+    await handle.close()
+
+
+def test_without_room_for_the_order_index_rows_of_other_flags_are_still_filtered_by_their_mode() -> None:
+    connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    connection.execute(
+        "CREATE TABLE Files (fileID TEXT, domain TEXT, relativePath TEXT, flags INT, file BLOB)"
+    )
+    modes = {"a.txt": stat.S_IFREG | 0o644, "b": stat.S_IFDIR | 0o755, "c": stat.S_IFIFO | 0o644}
+    connection.executemany(
+        "INSERT INTO Files VALUES (?, 'HomeDomain', ?, ?, ?)",
+        [(f"{n:040x}", path, flags, _record_of_mode(mode)) for n, (path, mode) in enumerate(modes.items())
+         for flags in [(0, 8, 16)[n]]],
+    )  # fmt: skip
+    (pages,) = connection.execute("PRAGMA page_count").fetchone()
+    connection.execute(f"PRAGMA max_page_count = {pages}")  # no page to spare for an index
+    database = ManifestDatabase.opened(connection, 0)
+    database.wait_prepared()
+    assert not database._indexed  # the case under test: pages are found by scans
+    assert [entry.kind for entry in database.files(FileQuery()).items] == [
+        EntryKind.FILE,
+        EntryKind.DIRECTORY,
+        None,
+    ]
+    for kind, paths in ((EntryKind.FILE, ["a.txt"]), (EntryKind.DIRECTORY, ["b"]), (EntryKind.SYMLINK, [])):
+        page = database.files(FileQuery(kind=kind))
+        assert ([entry.relative_path for entry in page.items], page.total) == (paths, len(paths))
+    database.close()
+
+
+async def test_rows_with_null_keys_are_not_entries_and_break_nothing(tmp_path: Path) -> None:
+    folder, spec = write_small(tmp_path, encrypted=False)
+    record = _record_of_mode(stat.S_IFREG | 0o644)
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        connection.executemany(
+            "INSERT INTO Files VALUES (?, ?, ?, ?, ?)",
+            [
+                (None, "HomeDomain", "Library/no-id", 1, record),
+                (f"{1:040x}", None, "Library/no-domain", 1, record),
+                (f"{2:040x}", "NullDomain", None, 1, record),
+                (None, None, None, None, None),
+            ],
+        )
+        connection.commit()
+    handle = await folder_vault(tmp_path).open(SMALL_ID, None)
+    listing = expected_listing(spec)
+    assert (await handle.files(FileQuery(limit=1000))).items == listing
+    assert (await handle.files(FileQuery(kind=EntryKind.FILE, limit=2, offset=1))).total == sum(
+        entry.kind is EntryKind.FILE for entry in listing
+    )
+    assert await handle.domains() == sorted({entry.domain for entry in listing})
+    for n in (1, 2):
+        with pytest.raises(EntryNotFoundError):
+            await handle.content(FileId(f"{n:040x}"))
 
 
 async def test_a_ram_file_that_cannot_be_made_falls_back_to_sqlites_own_copy(

@@ -11,7 +11,7 @@ import pytest
 from ios_backup_api.adapters.backup_folder.layout import ManifestFormat, read_layout
 from ios_backup_api.adapters.backup_writer.mbdb import MbdbRecord, encode_record
 from ios_backup_api.adapters.backup_writer.spec import Layout, SyntheticBackup
-from ios_backup_api.domain.errors import CorruptBackupError, WrongPassphraseError
+from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError, WrongPassphraseError
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery
 from tests.support.backups import PASSPHRASE
 from tests.support.vault_cases import (
@@ -85,12 +85,12 @@ async def test_a_damaged_manifest_mbdb_is_corrupt(tmp_path: Path, damage: str) -
         await folder_vault(tmp_path, CountingLoader(None)).open(SMALL_ID, spec.passphrase)
 
 
-async def test_records_that_are_not_utf8_of_another_kind_or_absurd_are_listed_with_what_can_be_read(
+async def test_records_that_are_not_utf8_of_no_kind_or_absurd_are_listed_with_what_can_be_read(
     tmp_path: Path,
 ) -> None:
     folder, spec = write_small(tmp_path, encrypted=False, layout=MBDB)
     odd = [
-        MbdbRecord("HomeDomain", "Library/fifo", 0o010644, 1, 1_700_000_000, 0, 3),  # a FIFO: no entry
+        MbdbRecord("HomeDomain", "Library/fifo", 0o010644, 1, 1_700_000_000, 0, 3),  # a FIFO: no kind
         MbdbRecord("HomeDomain", "Library/huge.bin", 0o100600, 2, 1_700_000_000, 2**64 - 1, 4),
         MbdbRecord("HomeDomain", "Library/props.txt", 0o100644, 3, 0, 5, 1, properties=(("a", "b"),) * 3),
     ]
@@ -103,8 +103,14 @@ async def test_records_that_are_not_utf8_of_another_kind_or_absurd_are_listed_wi
     page = await handle.files(FileQuery(domain="HomeDomain", limit=1000))
     by_path = {entry.relative_path: entry for entry in page.items}
     home = [entry for entry in expected_listing(spec) if entry.domain == "HomeDomain"]
-    assert page.total == len(home) + 3
-    assert "Library/fifo" not in by_path
+    assert page.total == len(home) + 4
+    fifo = by_path["Library/fifo"]
+    assert (fifo.kind, fifo.mode, fifo.protection_class) == (None, 0o010644, 3)
+    for kind in EntryKind:
+        of_kind = await handle.files(FileQuery(domain="HomeDomain", kind=kind, limit=1000))
+        assert fifo not in of_kind.items, kind
+    with pytest.raises(EntryNotFoundError):
+        await handle.content(FileId(fifo.file_id))
     assert (by_path["Library/huge.bin"].size, by_path["Library/huge.bin"].mode) == (None, 0o100600)
     assert (by_path["Library/props.txt"].size, by_path["Library/props.txt"].protection_class) == (5, 1)
     assert by_path["Library/\ufffd"].kind is EntryKind.FILE

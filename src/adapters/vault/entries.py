@@ -3,24 +3,23 @@
 from typing import NamedTuple
 
 from ios_backup_api.adapters.vault import mbdb
+from ios_backup_api.adapters.vault.kinds import kind_of
 from ios_backup_api.adapters.vault.mbfile import FileRecord, decode_file_record
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
-
-KIND_OF_FLAGS = {1: EntryKind.FILE, 2: EntryKind.DIRECTORY, 4: EntryKind.SYMLINK}
-FLAGS_OF_KIND = {kind: flags for flags, kind in KIND_OF_FLAGS.items()}
 
 
 class FilesRow(NamedTuple):
     file_id: str
     domain: str
     relative_path: str
-    flags: int
+    flags: object
+    """As stored: normally 1, 2 or 4, but any value (or NULL) in a damaged or unusual manifest."""
     file: object
     """The MBFile blob, as stored (normally bytes), or the record of a Manifest.mbdb (see mbdb)."""
 
     @property
-    def kind(self) -> EntryKind:
-        return KIND_OF_FLAGS[self.flags]
+    def kind(self) -> EntryKind | None:
+        return kind_of(self.flags, self.record(with_key=False).mode)
 
     def record(self, with_key: bool = True) -> FileRecord:
         """What the row's `file` says; never raises (see `decode_file_record`)."""
@@ -30,14 +29,15 @@ class FilesRow(NamedTuple):
 
     def entry(self) -> ManifestEntry:
         record = self.record(with_key=False)
+        kind = kind_of(self.flags, record.mode)
         return ManifestEntry(
             file_id=self.file_id,
             domain=self.domain,
             relative_path=self.relative_path,
-            kind=self.kind,
+            kind=kind,
             size=record.size,
             mode=record.mode,
             modified_at=record.modified_at,
             protection_class=record.protection_class,
-            link_target=record.link_target if self.kind is EntryKind.SYMLINK else None,
+            link_target=record.link_target if kind is EntryKind.SYMLINK else None,
         )

@@ -7,18 +7,19 @@ and a count (u8) of name/value string pairs. It is never encrypted; an encryptio
 protection class and the 40-byte wrapped key of the payload, as in an MBFile.
 
 Each record becomes a Files row whose id is SHA-1(domain-path), as the payload is named, whose flags come
-from the mode's file type, and whose `file` column is the record itself behind the header: a one-record
-Manifest.mbdb that `decode_record` reads when a page or a content needs the fields.
+from the mode's file type (0, listed with no kind, for none of the three), and whose `file` column is the
+record itself behind the header: a one-record Manifest.mbdb that `decode_record` reads when a page or a
+content needs the fields.
 """
 
 import hashlib
 import sqlite3
-import stat
 import struct
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from ios_backup_api.adapters.vault.kinds import FLAGS_OF_KIND, kind_of_mode
 from ios_backup_api.adapters.vault.mbfile import MAX_COUNT, FileRecord
 from ios_backup_api.domain.errors import CorruptBackupError
 
@@ -27,8 +28,7 @@ _NULL = 0xFFFF
 _LENGTH = struct.Struct(">H")
 _FIXED = struct.Struct(">HQLLLLLQBB")
 """mode, inode, user, group, modified, accessed, changed, size, protection class, property count."""
-_FLAGS_OF_TYPE = {stat.S_IFREG: 1, stat.S_IFDIR: 2, stat.S_IFLNK: 4}
-_UNKNOWN_KIND = 0  # neither listed nor counted, as a Manifest.db row of another flag
+_UNKNOWN_KIND = 0  # listed with no kind, as a Manifest.db row of another flag whose Mode tells none
 _COLUMNS = "fileID TEXT, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB"
 
 
@@ -88,7 +88,8 @@ def _rows(data: memoryview) -> Iterator[tuple[str, str, str, int, bytes]]:
     while offset < len(data):
         record = _record(data, offset)
         file_id = hashlib.sha1(record.domain + b"-" + record.relative_path).hexdigest()  # noqa: S324
-        flags = _FLAGS_OF_TYPE.get(stat.S_IFMT(record.mode), _UNKNOWN_KIND)
+        kind = kind_of_mode(record.mode)
+        flags = _UNKNOWN_KIND if kind is None else FLAGS_OF_KIND[kind]
         blob = MAGIC + bytes(data[offset : record.end])
         yield file_id, _text(record.domain), _text(record.relative_path), flags, blob
         offset = record.end

@@ -82,7 +82,7 @@ class ManifestEntryOut(msgspec.Struct, frozen=True):
     file_id: str
     domain: str
     relative_path: str
-    kind: Literal["file", "directory", "symlink"]
+    kind: Literal["file", "directory", "symlink"] | None
     size: int | None
     mode: int | None
     modified_at: datetime | None
@@ -95,7 +95,7 @@ class ManifestEntryOut(msgspec.Struct, frozen=True):
             file_id=entry.file_id,
             domain=entry.domain,
             relative_path=entry.relative_path,
-            kind=entry.kind.value,
+            kind=None if entry.kind is None else entry.kind.value,
             size=entry.size,
             mode=entry.mode,
             modified_at=utc(entry.modified_at),
