@@ -24,7 +24,7 @@ from ios_backup_api.domain.errors import (
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery, ManifestEntry
 from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
 from tests.support.backups import ENCRYPTED_ID, MBDB_ENCRYPTED_ID, MBDB_PLAIN_ID, PLAIN_ID, regular_files
-from tests.support.layouts import decrypted_copy, ios_10_1
+from tests.support.layouts import as_decrypted_copy, ios_10_1
 from tests.support.vault_cases import (
     LOADERS,
     MARKER,
@@ -84,9 +84,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
     for backup_id, spec in specs.items():
         write_backup(root / backup_id, spec, seed=11)
     (root / ALIAS).symlink_to(root / ENCRYPTED_ID)
-    passphrase = specs[ENCRYPTED_ID].passphrase
-    assert passphrase is not None
-    decrypted_copy(root / ENCRYPTED_ID, root / DECRYPTED_COPY_ID, passphrase)
+    write_backup(root / DECRYPTED_COPY_ID, as_decrypted_copy(specs[ENCRYPTED_ID]), seed=11)
     specs[DECRYPTED_COPY_ID] = replace(specs[ENCRYPTED_ID], passphrase=None)  # needs none, like a plain one
     return Written(root, started_at, specs)
 

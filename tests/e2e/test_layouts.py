@@ -5,7 +5,6 @@ passphrase where one is needed), lists every row, serves every payload byte-iden
 it), and its folder is byte-for-byte unchanged afterwards."""
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files
-from tests.support.layouts import decrypted_copy, in_progress, ios_10_1
+from tests.support.layouts import decrypted_copy, in_progress, ios_10_1, without
 from tests.support.server import running_server
 
 TOKEN = "layouts-api-token-0123456789abcdef"
@@ -38,10 +37,8 @@ LAYOUTS: dict[str, tuple[str | None, bool, list[str]]] = {
 def layouts(base_path: Path, samples: dict[str, SyntheticBackup]) -> dict[str, SyntheticBackup]:
     decrypted_copy(base_path / ENCRYPTED_ID, base_path / "decrypted-copy", PASSPHRASE)
     write_backup(base_path / "ios-10.1", ios_10_1(samples[ENCRYPTED_ID]), seed=7)
-    shutil.copytree(base_path / ENCRYPTED_ID, base_path / "no-info-plist")
-    (base_path / "no-info-plist" / "Info.plist").unlink()
-    shutil.copytree(base_path / PLAIN_ID, base_path / "in-progress")
-    in_progress(base_path / "in-progress")
+    write_backup(base_path / "no-info-plist", without(samples[ENCRYPTED_ID], "Info.plist"), seed=7)
+    write_backup(base_path / "in-progress", in_progress(samples[PLAIN_ID]), seed=7)
     return {
         "decrypted-copy": samples[ENCRYPTED_ID],
         "ios-10.1": ios_10_1(samples[ENCRYPTED_ID]),

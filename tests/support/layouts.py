@@ -1,8 +1,8 @@
-"""Backup folders in the layouts other tools leave: a copy decrypted by iphone_backup_decrypt (as mvt's
-`decrypt-backup` and the library's scripts make them), iOS 10.0 and 10.1's plain manifest, missing plists, a
-backup still being written."""
+"""Specs of the layouts other tools and other iOS versions leave, for the backup writer (iOS 10.0 and 10.1's
+plain manifest, a decrypted copy, missing plists, a backup still being written), and a copy decrypted by
+iphone_backup_decrypt itself (as mvt's `decrypt-backup` and the library's scripts make them), which checks
+the writer's."""
 
-import plistlib
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -41,16 +41,15 @@ def ios_10_1(spec: SyntheticBackup) -> SyntheticBackup:
     return replace(spec, plain_manifest=True, product_version="10.1", build_version="14B72")
 
 
-def rewrite_plist(folder: Path, name: str, **changes: object) -> None:
-    plist = plistlib.loads((folder / name).read_bytes())
-    plist.update(changes)
-    (folder / name).write_bytes(plistlib.dumps(plist, fmt=plistlib.FMT_BINARY))
+def as_decrypted_copy(spec: SyntheticBackup) -> SyntheticBackup:
+    return replace(spec, decrypted_copy=True)
 
 
-def in_progress(folder: Path) -> None:
-    """A backup into `folder` that has not finished: Status.plist says so, and a Snapshot folder holds what
-    the next Manifest.db and payloads will be."""
-    rewrite_plist(folder, "Status.plist", SnapshotState="uploading")
-    snapshot = folder / "Snapshot"
-    snapshot.mkdir()
-    (snapshot / "Manifest.db").write_bytes(b"a manifest being written")
+def in_progress(spec: SyntheticBackup) -> SyntheticBackup:
+    """A backup that has not finished: Status.plist says so, and a Snapshot folder holds its next
+    Manifest.db's start."""
+    return replace(spec, snapshot_state="uploading")
+
+
+def without(spec: SyntheticBackup, *plists: str) -> SyntheticBackup:
+    return replace(spec, left_out=frozenset(plists))

@@ -79,7 +79,7 @@ def status_plist(backup: SyntheticBackup, snapshot: uuid.UUID) -> bytes:
         "BackupState": "new",
         "Date": _plist_date(backup.last_backup_at),
         "IsFullBackup": True,
-        "SnapshotState": "finished",
+        "SnapshotState": backup.snapshot_state,
         "UUID": str(snapshot).upper(),
         "Version": "3.3",
     }

@@ -123,6 +123,15 @@ class SyntheticBackup:
     """With a passphrase: Manifest.db left plain, no ManifestKey and a keybag without DPSL/DPIC, as iOS 10.0
     and 10.1 wrote (the payloads are still encrypted). Give such a backup a `product_version` of 10.0 or
     10.1."""
+    decrypted_copy: bool = False
+    """With a passphrase: the backup as a decrypting tool leaves it (mvt's `decrypt-backup`,
+    iphone_backup_decrypt's scripts): Manifest.plist as the device wrote it (IsEncrypted, the keybag, the
+    ManifestKey) over a plain Manifest.db and plain payloads, whose records keep their EncryptionKey."""
+    left_out: frozenset[str] = frozenset()
+    """Plists not written (`Info.plist`, `Status.plist`, `Manifest.plist`), as some tools write none."""
+    snapshot_state: str = "finished"
+    """Status.plist's SnapshotState; any other is a backup still being written, with a `Snapshot/` folder
+    holding the start of its next Manifest.db."""
 
     def __post_init__(self) -> None:
         if self.dpic_iterations < 1 or self.iter_iterations < 1:

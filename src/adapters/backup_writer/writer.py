@@ -2,7 +2,8 @@
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_writer.content import CHUNK_SIZE
@@ -58,16 +59,24 @@ def write_backup(folder: Path, backup: SyntheticBackup, *, seed: int | None = No
     )
     guid, snapshot = random_uuid(random), random_uuid(random)
     file_keys = keys if backup.is_encrypted else None
+    plain = backup.decrypted_copy
     if mbdb:
-        records = (
-            _mbdb_record(*written) for written in _payloads_written(folder, entries, file_keys, random, True)
-        )
-        write_manifest_mbdb(folder / "Manifest.mbdb", records)
+        written = _payloads_written(folder, entries, file_keys, random, flat=True, plain=plain)
+        write_manifest_mbdb(folder / "Manifest.mbdb", (_mbdb_record(*each) for each in written))
     else:
-        _write_manifest_db(folder, entries, file_keys, random, encrypt=not backup.plain_manifest)
-    (folder / "Info.plist").write_bytes(info_plist(backup, guid))
-    (folder / "Manifest.plist").write_bytes(manifest_plist(backup, keys))
-    (folder / "Status.plist").write_bytes(status_plist(backup, snapshot))
+        encrypt = not (backup.plain_manifest or plain)
+        _write_manifest_db(folder, entries, file_keys, random, encrypt=encrypt, plain=plain)
+    plists: dict[str, Callable[[], bytes]] = {
+        "Info.plist": partial(info_plist, backup, guid),
+        "Manifest.plist": partial(manifest_plist, backup, keys),
+        "Status.plist": partial(status_plist, backup, snapshot),
+    }
+    for name, contents in plists.items():
+        if name not in backup.left_out:
+            (folder / name).write_bytes(contents())
+    if backup.snapshot_state != "finished":
+        (folder / "Snapshot").mkdir()
+        (folder / "Snapshot" / "Manifest.db").write_bytes(b"SQLite format 3\x00" + bytes(84))
 
 
 def _write_manifest_db(
@@ -77,12 +86,12 @@ def _write_manifest_db(
     random: RandomSource,
     *,
     encrypt: bool,
+    plain: bool,
 ) -> None:
     plaintext = folder / _PLAINTEXT_MANIFEST
     try:
-        rows = (
-            _manifest_row(*written) for written in _payloads_written(folder, entries, keys, random, False)
-        )
+        written = _payloads_written(folder, entries, keys, random, flat=False, plain=plain)
+        rows = (_manifest_row(*each) for each in written)
         write_manifest_db(plaintext, rows)
         if keys is None or not encrypt:
             plaintext.replace(folder / "Manifest.db")
@@ -99,10 +108,13 @@ def _payloads_written(
     entries: tuple[SyntheticEntry, ...],
     keys: BackupKeys | None,
     random: RandomSource,
+    *,
     flat: bool,
+    plain: bool,
 ) -> Iterator[tuple[SyntheticEntry, int, bytes | None]]:
     """(entry, inode, wrapped file key) per entry; a regular file's payload is written as its entry goes by,
-    as `<id>` at the root when `flat`, else as `<id[:2]>/<id>`."""
+    as `<id>` at the root when `flat`, else as `<id[:2]>/<id>`; decrypted when `plain`, though its key is
+    drawn and wrapped all the same."""
     # Plain strings, not Paths: pathlib costs more per payload than writing a small one does.
     root = os.fspath(folder)
     payload_folders: set[str] = set()
@@ -116,7 +128,7 @@ def _payloads_written(
             os.makedirs(payload_folder, exist_ok=True)
             payload_folders.add(payload_folder)
         file_key = None if keys is None else random.randbytes(_FILE_KEY_SIZE)
-        write_payload(os.path.join(payload_folder, file_id), entry, file_key)
+        write_payload(os.path.join(payload_folder, file_id), entry, None if plain else file_key)
         wrapped_key = None
         if keys is not None and file_key is not None:
             wrapped_key = keys.wrapped_file_key(entry.protection_class, file_key)
