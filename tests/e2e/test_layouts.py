@@ -4,7 +4,6 @@ still being written. Each is listed ready with its device fields and warnings, u
 passphrase where one is needed), lists every row, serves every payload byte-identical (and a range of
 it), and its folder is byte-for-byte unchanged afterwards."""
 
-import hashlib
 from pathlib import Path
 
 import httpx
@@ -12,7 +11,7 @@ import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
 from ios_backup_api.adapters.backup_writer.writer import write_backup
-from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files
+from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, regular_files, tree_digests
 from tests.support.layouts import decrypted_copy, in_progress, ios_10_1, without
 from tests.support.server import running_server
 
@@ -47,21 +46,12 @@ def layouts(base_path: Path, samples: dict[str, SyntheticBackup]) -> dict[str, S
     }
 
 
-def _hashes(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        if path.is_file()
-        else "dir"
-        for path in sorted(folder.rglob("*"))
-    }
-
-
 @pytest.mark.parametrize("name", list(LAYOUTS))
 def test_each_layout_is_listed_unlocked_listed_and_served(
     base_path: Path, tmp_path: Path, layouts: dict[str, SyntheticBackup], name: str
 ) -> None:
     spec, (passphrase, encrypted, warnings) = layouts[name], LAYOUTS[name]
-    before = _hashes(base_path)
+    before = tree_digests(base_path)
     env = {
         "HOME": str(tmp_path),
         "IOS_BACKUP_SECURITY__API_TOKEN": TOKEN,
@@ -100,4 +90,4 @@ def test_each_layout_is_listed_unlocked_listed_and_served(
             if len(file.read_bytes()) > 2:
                 ranged = client.get(url, headers={**session, "Range": "bytes=1-"})
                 assert (ranged.status_code, ranged.content) == (206, file.read_bytes()[1:])
-    assert _hashes(base_path) == before, "nothing is written into a backup folder"
+    assert tree_digests(base_path) == before, "nothing is written into a backup folder"

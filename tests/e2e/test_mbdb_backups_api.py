@@ -3,7 +3,6 @@ real `ios-backup-api serve` over HTTP, as for the modern layout: listed ready wi
 unlocked (400 on a wrong passphrase), every row listed as recorded, every payload served byte for byte,
 ranges included, and the folders left byte for byte as they were."""
 
-import hashlib
 from datetime import datetime
 from pathlib import Path
 
@@ -11,21 +10,12 @@ import httpx
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
 from ios_backup_api.adapters.backup_writer.writer import write_backup
-from tests.support.backups import MBDB_ENCRYPTED_ID, MBDB_PLAIN_ID, mbdb_specs, regular_files
+from tests.support.backups import MBDB_ENCRYPTED_ID, MBDB_PLAIN_ID, mbdb_specs, regular_files, tree_digests
 from tests.support.server import running_server, service_env
 from tests.support.vault_cases import expected_listing
 
 TOKEN = "mbdb-e2e-token-0123456789abcdef"
 MIB = 1 << 20
-
-
-def _hashes(base: Path) -> dict[str, str]:
-    """Every file under `base` by its path, with the SHA-256 of its bytes (links are not followed)."""
-    return {
-        str(path.relative_to(base)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(base.rglob("*"))
-        if path.is_file() and not path.is_symlink()
-    }
 
 
 def _moment(value: str) -> datetime:
@@ -111,7 +101,7 @@ def test_mbdb_backups_list_unlock_list_and_serve_over_http_and_stay_unchanged(tm
     specs = mbdb_specs()
     for backup_id, spec in specs.items():
         write_backup(base / backup_id, spec, seed=5)
-    before = _hashes(base)
+    before = tree_digests(base)
     with (
         running_server(service_env(base, TOKEN, scratch), work, tmp_path / "server.log") as server,
         httpx.Client(base_url=server.url, headers={"X-API-Token": TOKEN}, timeout=60) as client,
@@ -133,4 +123,4 @@ def test_mbdb_backups_list_unlock_list_and_serve_over_http_and_stay_unchanged(tm
             _check_contents(client, backup_id, spec)
             assert client.post(f"/backups/{backup_id}/lock").status_code == 204
             del client.headers["X-Backup-Session"]
-    assert _hashes(base) == before, "the backup folders are byte for byte as they were"
+    assert tree_digests(base) == before, "the backup folders are byte for byte as they were"

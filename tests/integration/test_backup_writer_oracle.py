@@ -24,6 +24,7 @@ from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticSymlink,
 )
 from ios_backup_api.adapters.backup_writer.writer import write_backup
+from tests.support.backups import tree_digests
 from tests.support.layouts import as_decrypted_copy, decrypted_copy, in_progress, without
 from tests.support.vault_cases import decode_tlv, payload_of
 
@@ -424,7 +425,7 @@ def test_the_writers_decrypted_copy_is_what_iphone_backup_decrypt_makes_of_the_e
     write_backup(tmp_path / "encrypted", encrypted_spec, seed=5)
     decrypted_copy(tmp_path / "encrypted", tmp_path / "by-the-oracle", passphrase)
     write_backup(tmp_path / "by-the-writer", as_decrypted_copy(encrypted_spec), seed=5)
-    assert _tree(tmp_path / "by-the-writer") == _tree(tmp_path / "by-the-oracle")
+    assert tree_digests(tmp_path / "by-the-writer") == tree_digests(tmp_path / "by-the-oracle")
 
 
 def test_the_writer_leaves_out_plists_and_writes_a_backup_in_progress(
@@ -436,11 +437,3 @@ def test_the_writer_leaves_out_plists_and_writes_a_backup_in_progress(
     assert (tmp_path / "b" / "Snapshot" / "Manifest.db").is_file()
     write_backup(tmp_path / "c", in_progress(plain_spec), seed=7)
     assert plistlib.loads((tmp_path / "c" / "Status.plist").read_bytes())["SnapshotState"] == "uploading"
-
-
-def _tree(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }

@@ -1,5 +1,7 @@
 """Generated backups for tests: the rich sample, encrypted with a non-ASCII passphrase and unencrypted."""
 
+import hashlib
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,3 +57,18 @@ def write_samples(root: Path) -> dict[str, SyntheticBackup]:
 
 def regular_files(spec: SyntheticBackup) -> list[SyntheticFile]:
     return [entry for entry in spec.all_entries() if isinstance(entry, SyntheticFile)]
+
+
+def tree_digests(folder: Path) -> dict[str, str]:
+    """Everything under `folder` by its path: a file by the SHA-256 of its bytes, a link by its target (not
+    followed), a folder as such; equal trees are byte-for-byte the same."""
+    digests = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            digest = f"link to {os.readlink(path)}"
+        elif path.is_dir():
+            digest = "folder"
+        else:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digests[str(path.relative_to(folder))] = digest
+    return digests

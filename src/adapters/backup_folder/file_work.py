@@ -3,6 +3,7 @@ answers (a hung disk or network mount) can't take the threads everything else ne
 
 import asyncio
 import contextlib
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -54,7 +55,7 @@ class FileWork:
         self._idle = 0
         self._queued = 0
         self._lanes: dict[str, _Lane] = {}
-        self._numbers = iter(range(1 << 62))
+        self._numbers = itertools.count()
 
     async def run(self, folder: str, work: Callable[[], T], allow_seconds: float | None = None) -> T:
         """`work()` for the folder named `folder`, its answer or its exception; `FolderNotAnsweringError`

@@ -94,39 +94,33 @@ def _layout(folder: Path, manifest: dict[str, Any]) -> BackupLayout:
     payloads are encrypted, and a plain Manifest.db under an encrypted one's plist is a tool's decrypted
     copy, unless the plist is of iOS 10.0 or 10.1. Without Manifest.db, a Manifest.mbdb (iOS 4 to 9, never
     encrypted itself) is the manifest."""
-    if not manifest and not any(_is_regular_file(folder / name) for name in (MANIFEST_DB, MANIFEST_MBDB)):
-        raise BackupFolderError("Manifest.plist and Manifest.db are missing.")
-    manifest_db, manifest_format = _manifest_file(folder)
-    if manifest_format is ManifestFormat.MBDB:
-        return _mbdb_layout(manifest, manifest_db)
-    plain = _is_plain_sqlite(folder)
+    try:
+        manifest_db, manifest_format = _manifest_file(folder)
+    except BackupFolderError:
+        if not manifest:
+            raise BackupFolderError("Manifest.plist and Manifest.db are missing.") from None
+        raise
+    mbdb = manifest_format is ManifestFormat.MBDB
+    plain = mbdb or _is_plain_sqlite(folder)
     if not manifest:
         if not plain:
             raise BackupFolderError("Manifest.plist is missing.")
-        return BackupLayout(_PLAIN, manifest_db, warnings=(_NO_MANIFEST_PLIST,))
-    # Some tools write no IsEncrypted: then a ManifestKey (which only encrypted backups have) decides.
-    is_encrypted = manifest.get("IsEncrypted", "ManifestKey" in manifest)
+        return BackupLayout(_PLAIN, manifest_db, manifest_format, (_NO_MANIFEST_PLIST,))
+    # Some tools write no IsEncrypted: then a ManifestKey (which only encrypted Manifest.db backups have)
+    # decides.
+    is_encrypted = manifest.get("IsEncrypted", not mbdb and "ManifestKey" in manifest)
     if not isinstance(is_encrypted, bool):
         raise BackupFolderError("Manifest.plist has no valid IsEncrypted flag.")
     if not is_encrypted:
         if not plain:
             raise BackupFolderError("Manifest.db is no SQLite database, though the backup is not encrypted.")
-        return BackupLayout(_PLAIN, manifest_db)
+        return BackupLayout(_PLAIN, manifest_db, manifest_format)
     if not plain:
         return BackupLayout(_protection(manifest), manifest_db)
-    if "ManifestKey" in manifest or _version(manifest) >= FIRST_WITH_MANIFEST_KEY:
+    if not mbdb and ("ManifestKey" in manifest or _version(manifest) >= FIRST_WITH_MANIFEST_KEY):
         return BackupLayout(_PLAIN, manifest_db, warnings=(_DECRYPTED_COPY,))
-    return BackupLayout(Protection(is_encrypted=True, keybag=_keybag(manifest)), manifest_db)
-
-
-def _mbdb_layout(manifest: dict[str, Any], manifest_mbdb: Path) -> BackupLayout:
-    if not manifest:
-        return BackupLayout(_PLAIN, manifest_mbdb, ManifestFormat.MBDB, (_NO_MANIFEST_PLIST,))
-    is_encrypted = manifest.get("IsEncrypted", False)
-    if not isinstance(is_encrypted, bool):
-        raise BackupFolderError("Manifest.plist has no valid IsEncrypted flag.")
-    protection = Protection(is_encrypted=True, keybag=_keybag(manifest)) if is_encrypted else _PLAIN
-    return BackupLayout(protection, manifest_mbdb, ManifestFormat.MBDB)
+    # iOS 10.0 and 10.1, and Manifest.mbdb: the manifest plain, the payloads encrypted.
+    return BackupLayout(Protection(is_encrypted=True, keybag=_keybag(manifest)), manifest_db, manifest_format)
 
 
 _PLAIN = Protection(is_encrypted=False)

@@ -53,10 +53,7 @@ class FolderBackupLibrary:
         try:
             return await self._work.run(backup_id, partial(self._read_now, backup_id), allowed)
         except FolderNotAnsweringError as error:
-            summary = replace(
-                _empty_summary(backup_id, None), status=BackupStatus.UNREADABLE, problem=str(error)
-            )
-            return CatalogedBackup(summary, UNANSWERED)
+            return CatalogedBackup(_unreadable(_empty_summary(backup_id, None), error), UNANSWERED)
 
     def _read_now(self, backup_id: str) -> CatalogedBackup | None:
         found = self._folders.folder_and_fingerprint(backup_id)
@@ -72,8 +69,12 @@ def _summary(folder: Path, size_bytes: int) -> BackupSummary:
     try:
         device, layout = read_device_and_layout(folder)
     except BackupFolderError as problem:
-        return replace(empty, status=BackupStatus.UNREADABLE, problem=str(problem))
+        return _unreadable(empty, problem)
     return _ready_summary(empty, device, layout)
+
+
+def _unreadable(empty: BackupSummary, problem: BackupFolderError) -> BackupSummary:
+    return replace(empty, status=BackupStatus.UNREADABLE, problem=str(problem))
 
 
 def _ready_summary(empty: BackupSummary, device: Device, layout: BackupLayout) -> BackupSummary:

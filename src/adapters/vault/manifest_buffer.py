@@ -35,8 +35,14 @@ logger = logging.getLogger("ios_backup_api")
 
 def file_fingerprint(path: Path) -> str:
     """Changes when the file is rewritten, so a new Manifest.db is loaded afresh. A link is not followed."""
+    return file_fingerprint_and_size(path)[0]
+
+
+def file_fingerprint_and_size(path: Path) -> tuple[str, int]:
+    """`file_fingerprint` and the file's size, from one look at it."""
     try:
-        return _fingerprint(os.lstat(path))
+        status = os.lstat(path)
+        return _fingerprint(status), status.st_size
     except FileNotFoundError:
         raise CorruptBackupError(f"{path.name} is missing from the backup folder.") from None
     except OSError as error:

@@ -1,7 +1,6 @@
 """The BackupVault of real backup folders: Finder/iTunes backups, encrypted or not (iOS 10.2+ layout)."""
 
 import asyncio
-import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -14,7 +13,7 @@ from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
 from ios_backup_api.adapters.vault.folder_answers import answered
 from ios_backup_api.adapters.vault.handle import IosOpenBackup
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag, unlock_with_key, unlock_with_passphrase
-from ios_backup_api.adapters.vault.manifest_buffer import file_fingerprint
+from ios_backup_api.adapters.vault.manifest_buffer import file_fingerprint_and_size
 from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
 from ios_backup_api.adapters.vault.read_ahead import ReadAhead
 from ios_backup_api.adapters.vault.sharing import SharedManifests
@@ -82,9 +81,10 @@ class IosBackupVault:
         return await self._open(backup_id, folder, layout, keys)
 
     async def _layout(self, backup_id: str) -> tuple[FolderHandle, BackupLayout]:
-        allowed = LAYOUT_ALLOWANCE * self._work.timeout
         try:
-            held = await self._work.run(backup_id, partial(_held_and_read, self._folders, backup_id), allowed)
+            held = await self._work.run(
+                backup_id, partial(_held_and_read, self._folders, backup_id), self._allowed_reading(0)
+            )
         except BackupFolderError as problem:
             raise CorruptBackupError(str(problem)) from None
         except OSError as error:  # the folder vanished or can't be opened since the library saw it
@@ -101,7 +101,7 @@ class IosBackupVault:
             return None
         self._reading_ahead.add(backup_id)
         read = partial(self._loader.read_ahead, manifest_db)
-        allowed = LAYOUT_ALLOWANCE * self._work.timeout + self._loader.read_ahead_max / LOAD_BYTES_PER_SECOND
+        allowed = self._allowed_reading(self._loader.read_ahead_max)
         run = partial(answered, self._work.lane(backup_id), allow_seconds=allowed)
         return ReadAhead(read, partial(self._reading_ahead.discard, backup_id), run)
 
@@ -117,12 +117,12 @@ class IosBackupVault:
         lane = self._work.lane(backup_id)
         try:
             key = None if keys is None or manifest_key is None else keys.unwrap_record(manifest_key)
-            fingerprint, size = await answered(lane, partial(_fingerprint_and_size, layout.manifest_db))
+            fingerprint, size = await answered(lane, partial(file_fingerprint_and_size, layout.manifest_db))
             version = (backup_id, fingerprint)
             ahead = None if read_ahead is None else await read_ahead.taken()
-            allowed = LAYOUT_ALLOWANCE * self._work.timeout + size / LOAD_BYTES_PER_SECOND
             load = partial(self._loader.load, layout.manifest_db, key, ahead, layout.manifest_format)
-            manifest = await self._manifests.acquire(version, partial(answered, lane, load, allowed))
+            loading = partial(answered, lane, load, self._allowed_reading(size))
+            manifest = await self._manifests.acquire(version, loading)
             if ahead is not None:  # unused when a handle loaded the manifest meanwhile; wiping is idempotent
                 await asyncio.to_thread(ahead.wipe)
         except BaseException:
@@ -131,14 +131,13 @@ class IosBackupVault:
             raise
         return IosOpenBackup(folder, manifest, keys, partial(self._manifests.release, version), lane)
 
+    def _allowed_reading(self, size: int) -> float:
+        """Seconds allowed folder work that holds the folder, reads its plists and `size` bytes more."""
+        return LAYOUT_ALLOWANCE * self._work.timeout + size / LOAD_BYTES_PER_SECOND
+
 
 def _held_and_read(folders: BackupFolders, backup_id: str) -> tuple[FolderHandle, BackupLayout] | None:
     """The folder held open (its payloads are read through it, wherever its path leads later) and its
     layout read; None when `backup_id` names no backup folder."""
     folder = folders.folder(backup_id)
     return None if folder is None else (FolderHandle(folder), read_layout(folder))
-
-
-def _fingerprint_and_size(manifest_db: Path) -> tuple[str, int]:
-    fingerprint = file_fingerprint(manifest_db)
-    return fingerprint, os.lstat(manifest_db).st_size
