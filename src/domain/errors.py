@@ -74,3 +74,12 @@ class TooManySessionsError(RetryLaterError):
 
 class CorruptBackupError(DomainError):
     """The backup's manifest or a payload is damaged; the message says which, in one sentence."""
+
+
+class ViewNotFoundError(DomainError):
+    def __init__(self, domain: str, relative_path: str) -> None:
+        super().__init__(f"This backup has no {relative_path} in {domain}: the app is not in it.")
+
+
+class ViewUnreadableError(DomainError):
+    """The app's database is there but can't be read for the view; the message says why in one sentence."""

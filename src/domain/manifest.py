@@ -66,6 +66,10 @@ class FileId:
             raise InvalidQueryError("file_id must be 40 lowercase hexadecimal characters.")
 
 
+def is_file_id(text: str) -> bool:
+    return _FILE_ID.fullmatch(text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class FilePage:
     items: list[ManifestEntry]

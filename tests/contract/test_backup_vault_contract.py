@@ -23,6 +23,7 @@ from ios_backup_api.domain.errors import (
 )
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery, ManifestEntry
 from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
+from ios_backup_api.domain.views.pages import EntryRef
 from tests.support.backups import ENCRYPTED_ID, MBDB_ENCRYPTED_ID, MBDB_PLAIN_ID, PLAIN_ID, regular_files
 from tests.support.layouts import as_decrypted_copy, ios_10_1
 from tests.support.vault_cases import (
@@ -362,6 +363,20 @@ async def test_domains_are_distinct_and_sorted_by_code_point(case: Case) -> None
     assert await handle.domains() == domains
 
 
+async def test_locate_finds_entries_of_every_kind_by_exact_domain_and_path(case: Case) -> None:
+    handle = await case.open()
+    listed = await _everything(handle, 1000)
+    wanted = {EntryRef(entry.domain, entry.relative_path): entry.file_id for entry in listed}
+    absent = [
+        EntryRef(HOME, "Library/SMS/no such.db"),
+        EntryRef("NoSuchDomain", listed[0].relative_path),
+        EntryRef(listed[-1].domain, listed[-1].relative_path.upper() + "x"),
+    ]
+    found = await handle.locate([*wanted, *absent])
+    assert {entry: file_id.hex for entry, file_id in found.items()} == wanted
+    assert await handle.locate([]) == {}
+
+
 # Contents
 
 
@@ -473,6 +488,8 @@ async def test_a_closed_handle_forgets_its_key_and_refuses_every_call(case: Case
         await handle.files(FileQuery())
     with pytest.raises(SessionRequiredError):
         await handle.domains()
+    with pytest.raises(SessionRequiredError):
+        await handle.locate([EntryRef(big.domain, big.relative_path)])
     with pytest.raises(SessionRequiredError):
         await handle.content(FileId(big.file_id))
     with pytest.raises(SessionRequiredError):

@@ -5,7 +5,7 @@ from a closed handle."""
 import hashlib
 import hmac
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Collection, Iterable
 from dataclasses import dataclass, field
 
 from ios_backup_api.adapters.vault.ended import session_ended
@@ -17,6 +17,7 @@ from ios_backup_api.domain.errors import (
     WrongPassphraseError,
 )
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FilePage, FileQuery, ManifestEntry
+from ios_backup_api.domain.views.pages import EntryRef
 
 _MAX_LIKE_PATTERN_BYTES = 50_000  # SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH
 
@@ -118,6 +119,12 @@ class InMemoryOpenBackup:
 
     async def domains(self) -> list[str]:
         return list(self._open_backup().domains)
+
+    async def locate(self, entries: Collection[EntryRef]) -> dict[EntryRef, FileId]:
+        backup = self._open_backup()
+        ids = {(entry.domain, entry.relative_path): entry.file_id for entry in backup.entries}
+        wanted = ((entry, ids.get((entry.domain, entry.relative_path))) for entry in entries)
+        return {entry: FileId(file_id) for entry, file_id in wanted if file_id is not None}
 
     async def content(self, file_id: FileId) -> "InMemoryFileContent":
         backup = self._open_backup()

@@ -1,7 +1,7 @@
 """One unlocked backup: the shared manifest, the keybag, and the folder its payloads are in."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from functools import partial
 
 from ios_backup_api.adapters.backup_folder.file_work import FolderLane
@@ -12,8 +12,9 @@ from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.payload import Reading, open_content
 from ios_backup_api.domain.errors import EntryNotFoundError
-from ios_backup_api.domain.manifest import EntryKind, FileId, FilePage, FileQuery
+from ios_backup_api.domain.manifest import EntryKind, FileId, FilePage, FileQuery, is_file_id
 from ios_backup_api.domain.ports.vault import FileContent
+from ios_backup_api.domain.views.pages import EntryRef
 
 
 class IosOpenBackup:
@@ -51,6 +52,12 @@ class IosOpenBackup:
         if not self._manifest.prepared:
             await asyncio.to_thread(self._manifest.wait_prepared)
         return self._manifest.domains
+
+    async def locate(self, entries: Collection[EntryRef]) -> dict[EntryRef, FileId]:
+        self._require_open()
+        wanted = {(entry.domain, entry.relative_path): entry for entry in entries}
+        found = await asyncio.to_thread(self._manifest.located, list(wanted))
+        return {wanted[pair]: FileId(file_id) for pair, file_id in found.items() if is_file_id(file_id)}
 
     async def content(self, file_id: FileId) -> FileContent:
         self._require_open()

@@ -142,6 +142,20 @@ class ManifestDatabase:
             )
         return FilesRow(*rows[0]) if rows else None
 
+    def located(self, entries: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The file ids of those (domain, relative path) pairs the manifest lists, by the order index."""
+        self._ready()
+        source = f"Files INDEXED BY {_INDEX}" if self._indexed else "Files"
+        sql = f"SELECT fileID FROM {source} WHERE domain = ? AND relativePath = ? AND {_LISTED} LIMIT 1"  # noqa: S608
+        found = {}
+        with self._lock:
+            connection = self._open_connection()
+            for pair in entries:
+                rows = _run(connection, sql, list(pair))
+                if rows:
+                    found[pair] = rows[0][0]
+        return found
+
     def close(self) -> None:
         self._closing = True
         connection = self._connection

@@ -1,7 +1,8 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import Protocol
 
 from ios_backup_api.domain.manifest import ByteRange, FileId, FilePage, FileQuery
+from ios_backup_api.domain.views.pages import EntryRef
 
 
 class FileContent(Protocol):
@@ -42,6 +43,11 @@ class OpenBackup(Protocol):
 
     async def domains(self) -> list[str]:
         """Distinct domains, sorted by code point."""
+        ...
+
+    async def locate(self, entries: Collection[EntryRef]) -> dict[EntryRef, FileId]:
+        """The ids of those of `entries` the manifest lists (of any kind), by exact domain and relative
+        path; an entry it does not list is left out."""
         ...
 
     async def content(self, file_id: FileId) -> FileContent:
