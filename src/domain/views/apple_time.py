@@ -7,6 +7,7 @@ _NANOSECONDS_FROM = 10**11
 """A value this large is nanoseconds: as seconds it would be after the year 5000 (sms.db since iOS 11)."""
 _FARTHEST = (datetime(9999, 12, 31, tzinfo=UTC) - APPLE_EPOCH).total_seconds()
 _EARLIEST = (datetime(1, 1, 2, tzinfo=UTC) - APPLE_EPOCH).total_seconds()
+"""The first day a `datetime` holds: a value before it would overflow rather than be None."""
 
 
 def from_apple_seconds(value: float | int | None) -> datetime | None:
