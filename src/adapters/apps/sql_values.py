@@ -1,0 +1,85 @@
+"""SQL pieces the Messages and WhatsApp readers share: values as apps leave them (any type in any column) and
+Apple times as whole microseconds since 2001, so SQL orders and bounds them as the records show them."""
+
+from datetime import UTC, datetime, timedelta
+
+from ios_backup_api.domain.errors import ViewUnreadableError
+from ios_backup_api.domain.views.apple_time import APPLE_EPOCH
+
+_MICROSECOND = timedelta(microseconds=1)
+_EARLIEST = (datetime(1, 1, 2, tzinfo=UTC) - APPLE_EPOCH).total_seconds()
+_FARTHEST = (datetime(9999, 12, 31, tzinfo=UTC) - APPLE_EPOCH).total_seconds()
+_NANOSECONDS_FROM = 10**11
+
+
+def seconds_key(column: str) -> str:
+    """Core Data seconds as microseconds (NULL where `from_apple_seconds` gives None)."""
+    within = f"{column} > {_EARLIEST} AND {column} < {_FARTHEST}"
+    return (
+        f"CASE WHEN typeof({column}) = 'integer' AND {within} THEN {column} * 1000000 "
+        f"WHEN typeof({column}) = 'real' AND {within} THEN CAST(round({column} * 1000000) AS INTEGER) END"
+    )
+
+
+def apple_time_key(column: str) -> str:
+    """sms.db's seconds-or-nanoseconds as microseconds, as `from_apple_time` tells them apart (whole
+    nanoseconds floored to microseconds; every 64-bit nanosecond count is a time a calendar holds)."""
+    big = f"({column} >= {_NANOSECONDS_FROM} OR {column} <= -{_NANOSECONDS_FROM})"
+    floored = f"CASE WHEN {column} >= 0 THEN {column} / 1000 ELSE ({column} + 1) / 1000 - 1 END"
+    return f"CASE WHEN typeof({column}) = 'integer' AND {big} THEN {floored} ELSE {seconds_key(column)} END"
+
+
+def from_key(key: object) -> datetime | None:
+    return APPLE_EPOCH + timedelta(microseconds=key) if isinstance(key, int) else None
+
+
+def to_key(moment: datetime) -> int:
+    return (moment - APPLE_EPOCH) // _MICROSECOND
+
+
+def text_sql(column: str | None) -> str:
+    """A text column read as bytes, so that text that is not UTF-8 can't fail the page (see `text`)."""
+    return "NULL" if column is None else f"CAST({column} AS BLOB)"
+
+
+def number_sql(column: str | None) -> str:
+    return (
+        "NULL" if column is None else f"CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} END"
+    )
+
+
+def flag_sql(column: str) -> str:
+    """A boolean column: a non-zero number is true; NULL, text and blobs are false."""
+    return f"(typeof({column}) IN ('integer', 'real') AND {column} != 0)"
+
+
+def text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def integer(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def folded(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
+
+
+def require(columns: frozenset[str], database: str, table: str, needed: tuple[str, ...]) -> None:
+    """Raise `ViewUnreadableError` naming what `table` lacks (`columns` empty: no such table)."""
+    if not columns:
+        raise ViewUnreadableError(f"{database} has no {table} table.")
+    missing = [name for name in needed if name.upper() not in columns]
+    if missing:
+        raise ViewUnreadableError(f"{database}'s {table} table has no {', '.join(missing)} column.")
+
+
+def column(columns: frozenset[str], table: str, name: str) -> str | None:
+    """`table.name` when the table has that column, else None (the field it fills is null)."""
+    return f"{table}.{name}" if name.upper() in columns else None
+
+
+def marks(count: int) -> str:
+    return ", ".join("?" * count)
