@@ -1,12 +1,12 @@
 """The hand-written attributedBody reader (adapters/apps/typedstream) against a reference: pytypedstream's
 NSUnarchiver, on the typedstreams the generator's encoder writes and on damaged ones."""
 
-import typedstream
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ios_backup_api.adapters.apps.typedstream import attributed_string_text
 from ios_backup_api.adapters.backup_writer.apps.typedstream import attributed_body
+from tests.support.typedstream_reference import reference_text
 
 _CHARACTERS = st.characters(exclude_categories=["Cs"])
 _ASCII = st.characters(max_codepoint=127)
@@ -19,25 +19,6 @@ _TEXT = (
 bodies = st.builds(
     attributed_body, _TEXT, mutable=st.booleans(), parts=st.integers(1, 4), compact=st.booleans()
 )
-
-
-def reference_text(data: bytes) -> str | None:
-    """What pytypedstream reads as the string of the archived NSAttributedString, or None."""
-    try:
-        root = typedstream.unarchive_from_data(data)
-    except Exception:  # the reference refusing the input, whatever it raises
-        return None
-    chain, clazz = [], getattr(root, "clazz", None)
-    while clazz is not None:
-        chain.append(clazz.name)
-        clazz = clazz.superclass
-    contents = getattr(root, "contents", None)
-    if b"NSAttributedString" not in chain or not contents:
-        return None
-    string = getattr(contents[0], "value", None)
-    if isinstance(string, typedstream.GenericArchivedObject):  # a subclass of a class it knows
-        string = string.super_object
-    return string.value if isinstance(string, typedstream.types.foundation.NSString) else None
 
 
 @settings(max_examples=300, deadline=None)

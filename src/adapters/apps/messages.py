@@ -8,6 +8,8 @@ The SQL is put together from constant pieces and from column names checked again
 S608`); values are always parameters.
 """
 
+from __future__ import annotations
+
 import sqlite3
 from array import array
 from collections.abc import Sequence
