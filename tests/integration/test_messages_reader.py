@@ -33,6 +33,8 @@ from tests.support.typedstream_reference import reference_text
 VERSIONS = [14, 15, 16, 17, 18]
 SOURCE = EntryRef(HOME, DATABASE)
 reader = SqliteMessagesReader()
+READERS = [SqliteMessagesReader(head=head) for head in (0, 3, 1000)]
+"""Every page from the whole ordered ids; the first from a top-3 query; all but the last from the top."""
 
 
 @cache
@@ -76,10 +78,12 @@ _PAGES = ((1000, 0), (2, 0), (2, 3), (7, 7), (7, 35), (7, 100))
 
 async def agree(view: str, main: bytes, wal: bytes | None, **case: Any) -> None:
     """The reader's pages of `view` (`chats` or `messages`) under `case` are the oracle's, page by page."""
-    database = loaded(SOURCE, main, wal)
+    databases = [(each, loaded(SOURCE, main, wal)) for each in READERS]
     for limit, offset in _PAGES:
-        page = await getattr(reader, view)(database, ViewQuery(limit=limit, offset=offset, **case))
-        assert answer(page) == getattr(oracle, view)(main, wal, limit=limit, offset=offset, **case), case
+        expected = getattr(oracle, view)(main, wal, limit=limit, offset=offset, **case)
+        for each, database in databases:
+            page = await getattr(each, view)(database, ViewQuery(limit=limit, offset=offset, **case))
+            assert answer(page) == expected, case
 
 
 @versions
@@ -331,6 +335,12 @@ async def test_odd_rows_read_as_sqlite_reads_them() -> None:
     assert by_guid["garbage body"].text is None
     assert by_guid["body"].text == "ünïcode 🎉" * 50
     assert answer(await reader.chats(database, ViewQuery())) == oracle.chats(data, None)
-    for case in ({"since": by_guid["seconds"].sent_at}, {"until": by_guid["real"].sent_at}, {"q": "ＮＯ"}):
+    for case in (
+        {"since": by_guid["seconds"].sent_at},
+        {"until": by_guid["real"].sent_at},
+        {"q": "ＮＯ"},
+        {"chat_id": 1},
+        {"chat_id": 2},
+    ):
         filtered = await reader.messages(database, ViewQuery(limit=1000, **case))
         assert answer(filtered) == oracle.messages(data, None, limit=1000, **case)

@@ -28,6 +28,7 @@ _MEDIA = "MediaDomain"
 _ATTACHMENT_ROOTS = ("~/", "/var/mobile/", "/private/var/mobile/")
 _ATTACHMENTS = "Library/SMS/Attachments/"
 _NEVER = datetime.min.replace(tzinfo=UTC)
+_KEY = sql.apple_time_key("date")
 _MESSAGE_CHAT = "SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id"
 
 
@@ -46,6 +47,12 @@ def message_text(text: str | None, body: object) -> str | None:
 
 
 class SqliteMessagesReader:
+    """`head`: pages within the first `head` matches of a filter are served from a top-`head` query and a
+    count (one scan, no full sort); later pages from the filter's whole ordered ids, found once."""
+
+    def __init__(self, head: int = 1000) -> None:
+        self._head = head
+
     async def chats(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Chat]:
         db = sqlite_database(database)
         chats = await db.read(
@@ -57,7 +64,29 @@ class SqliteMessagesReader:
 
     async def messages(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Message]:
         db = sqlite_database(database)
-        return await db.read(lambda connection: _messages_page(db, connection, query))
+        return await db.read(lambda connection: self._messages_page(db, connection, query))
+
+    def _messages_page(
+        self, db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuery
+    ) -> ViewPage[Message]:
+        message = db.columns(connection, "message")
+        sql.require(message, _NAME, "message", ("guid", "date", "is_from_me"))
+        joined = {"CHAT_ID", "MESSAGE_ID"} <= db.columns(connection, "chat_message_join")
+        filters = ("messages", query.chat_id, query.since, query.until)
+        if not query.q and query.offset + query.limit <= self._head:
+            ids = db.kept((*filters, "head"), lambda: _ordered(connection, query, joined, self._head))
+            total = db.kept((*filters, "count"), lambda: _count(connection, query, joined))
+        else:
+            ids = db.kept(filters, lambda: _ordered(connection, query, joined))
+            if query.q:
+                needle = query.q.casefold()
+                texts = db.kept(("messages", "texts"), lambda: _folded_texts(connection, message))
+                ids = db.kept(
+                    (*filters, needle), lambda: array("q", (i for i in ids if needle in texts.get(i, "")))
+                )
+            total = len(ids)
+        page = ids[query.offset : query.offset + query.limit]
+        return ViewPage(_messages(db, connection, message, joined, page), total, query.limit, query.offset)
 
 
 def _chats(db: SqliteAppDatabase, connection: sqlite3.Connection) -> list[Chat]:
@@ -117,44 +146,38 @@ def _participants(db: SqliteAppDatabase, connection: sqlite3.Connection) -> dict
     return found
 
 
-def _messages_page(
-    db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuery
-) -> ViewPage[Message]:
-    message = db.columns(connection, "message")
-    sql.require(message, _NAME, "message", ("guid", "date", "is_from_me"))
-    joined = {"CHAT_ID", "MESSAGE_ID"} <= db.columns(connection, "chat_message_join")
-    ids = db.kept(
-        ("messages", query.chat_id, query.since, query.until), lambda: _ordered(connection, query, joined)
-    )
-    if query.q:
-        needle = query.q.casefold()
-        texts = db.kept(("messages", "texts"), lambda: _folded_texts(connection, message))
-        ids = db.kept(
-            ("messages", query.chat_id, query.since, query.until, needle),
-            lambda: array("q", (i for i in ids if needle in texts.get(i, ""))),
-        )
-    page = ids[query.offset : query.offset + query.limit]
-    return ViewPage(_messages(db, connection, message, joined, page), len(ids), query.limit, query.offset)
-
-
-def _ordered(connection: sqlite3.Connection, query: ViewQuery, joined: bool) -> array[int]:
-    key = sql.apple_time_key("date")
-    where: list[str] = ["1"]
-    parameters: list[int] = []
+def _where(query: ViewQuery, joined: bool) -> tuple[str, list[int]]:
+    """The filters as SQL over `message`. A message's chat is the lowest joined to it: joined to this one
+    and to none lower (EXCEPT: two index ranges, fast with or without the phone's indexes)."""
+    where, parameters = ["1"], []
     if query.chat_id is not None:
         if not joined:
-            return array("q")
-        where.append(f"ROWID IN (SELECT message_id FROM ({_MESSAGE_CHAT}) WHERE chat_id = ?)")  # noqa: S608
-        parameters.append(query.chat_id)
+            return "0", []
+        where.append(
+            "ROWID IN (SELECT message_id FROM chat_message_join WHERE chat_id = ? "
+            "EXCEPT SELECT message_id FROM chat_message_join WHERE chat_id < ?)"
+        )
+        parameters += [query.chat_id, query.chat_id]
     for bound, operator in ((query.since, ">="), (query.until, "<=")):
         if bound is not None:
-            where.append(f"{key} {operator} ?")
+            where.append(f"{_KEY} {operator} ?")
             parameters.append(sql.to_key(bound))
+    return " AND ".join(where), parameters
+
+
+def _ordered(connection: sqlite3.Connection, query: ViewQuery, joined: bool, limit: int = -1) -> array[int]:
+    where, parameters = _where(query, joined)
     found = connection.execute(
-        f"SELECT ROWID FROM message WHERE {' AND '.join(where)} ORDER BY {key}, ROWID",  # noqa: S608
-        parameters,
+        f"SELECT ROWID FROM message WHERE {where} ORDER BY {_KEY}, ROWID LIMIT ?",  # noqa: S608
+        [*parameters, limit],
     )
     return array("q", (rowid for (rowid,) in found))
+
+
+def _count(connection: sqlite3.Connection, query: ViewQuery, joined: bool) -> int:
+    where, parameters = _where(query, joined)
+    (count,) = connection.execute(f"SELECT count(*) FROM message WHERE {where}", parameters).fetchone()  # noqa: S608
+    return int(count)
 
 
 def _folded_texts(connection: sqlite3.Connection, message: frozenset[str]) -> dict[int, str]:
