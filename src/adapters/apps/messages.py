@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from ios_backup_api.adapters.apps import sql_values as sql
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
+from ios_backup_api.adapters.apps.paging import page_ids
 from ios_backup_api.adapters.apps.typedstream import attributed_string_text
 from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.apple_time import from_apple_time
@@ -47,8 +48,7 @@ def message_text(text: str | None, body: object) -> str | None:
 
 
 class SqliteMessagesReader:
-    """`head`: pages within the first `head` matches of a filter are served from a top-`head` query and a
-    count (one scan, no full sort); later pages from the filter's whole ordered ids, found once."""
+    """`head`: see `paging.page_ids` (pages within the first `head` matches need no full sort)."""
 
     def __init__(self, head: int = 1000) -> None:
         self._head = head
@@ -72,20 +72,15 @@ class SqliteMessagesReader:
         message = db.columns(connection, "message")
         sql.require(message, _NAME, "message", ("guid", "date", "is_from_me"))
         joined = {"CHAT_ID", "MESSAGE_ID"} <= db.columns(connection, "chat_message_join")
-        filters = ("messages", query.chat_id, query.since, query.until)
-        if not query.q and query.offset + query.limit <= self._head:
-            ids = db.kept((*filters, "head"), lambda: _ordered(connection, query, joined, self._head))
-            total = db.kept((*filters, "count"), lambda: _count(connection, query, joined))
-        else:
-            ids = db.kept(filters, lambda: _ordered(connection, query, joined))
-            if query.q:
-                needle = query.q.casefold()
-                texts = db.kept(("messages", "texts"), lambda: _folded_texts(connection, message))
-                ids = db.kept(
-                    (*filters, needle), lambda: array("q", (i for i in ids if needle in texts.get(i, "")))
-                )
-            total = len(ids)
-        page = ids[query.offset : query.offset + query.limit]
+        page, total = page_ids(
+            db,
+            ("messages", query.chat_id, query.since, query.until),
+            query,
+            self._head,
+            lambda limit: _ordered(connection, query, joined, limit),
+            lambda: _count(connection, query, joined),
+            lambda: _folded_texts(connection, message),
+        )
         return ViewPage(_messages(db, connection, message, joined, page), total, query.limit, query.offset)
 
 
