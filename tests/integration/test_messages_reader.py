@@ -2,14 +2,9 @@
 Python) on generated sms.db of every iOS version, with and without a `-wal`; and on databases lacking
 columns, empty ones and odd rows."""
 
-import shutil
 import sqlite3
-import subprocess
-import tempfile
-from dataclasses import asdict
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +20,10 @@ from ios_backup_api.adapters.backup_writer.apps.messages import (
 from ios_backup_api.adapters.backup_writer.apps.typedstream import attributed_body
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 from ios_backup_api.domain.errors import ViewUnreadableError
-from ios_backup_api.domain.views.pages import EntryRef, ViewPage, ViewQuery
+from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
 from tests.support.app_loading import loaded
 from tests.support.app_oracles import messages as oracle
+from tests.support.app_views import agree, answer, assert_unreadable, rewritten, sqlite3_cli
 from tests.support.typedstream_reference import reference_text
 
 VERSIONS = [14, 15, 16, 17, 18]
@@ -46,51 +42,15 @@ def generated(ios: int, wal: bool) -> tuple[bytes, bytes | None, tuple[Synthetic
     return files[DATABASE].read_bytes(), wal_file.read_bytes() if wal_file else None, attachments
 
 
-def answer(page: ViewPage[Any]) -> dict[str, Any]:
-    return {"items": [asdict(item) for item in page.items], "total": page.total}
-
-
-def rewritten(main: bytes, wal: bytes | None, *statements: str) -> bytes:
-    """The database with the WAL checkpointed and `statements` run (what a phone of another schema has)."""
-    folder = Path(tempfile.mkdtemp(prefix="reader-test-"))
-    try:
-        (folder / "sms.db").write_bytes(main)
-        if wal is not None:
-            (folder / "sms.db-wal").write_bytes(wal)
-        connection = sqlite3.connect(folder / "sms.db", isolation_level=None)
-        try:
-            connection.execute("PRAGMA journal_mode = DELETE")
-            for statement in statements:
-                connection.execute(statement)
-        finally:
-            connection.close()
-        return (folder / "sms.db").read_bytes()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 both = pytest.mark.parametrize("wal", [False, True], ids=["no-wal", "wal"])
 versions = pytest.mark.parametrize("ios", VERSIONS)
-
-
-_PAGES = ((1000, 0), (2, 0), (2, 3), (7, 7), (7, 35), (7, 100))
-
-
-async def agree(view: str, main: bytes, wal: bytes | None, **case: Any) -> None:
-    """The reader's pages of `view` (`chats` or `messages`) under `case` are the oracle's, page by page."""
-    databases = [(each, loaded(SOURCE, main, wal)) for each in READERS]
-    for limit, offset in _PAGES:
-        expected = getattr(oracle, view)(main, wal, limit=limit, offset=offset, **case)
-        for each, database in databases:
-            page = await getattr(each, view)(database, ViewQuery(limit=limit, offset=offset, **case))
-            assert answer(page) == expected, case
 
 
 @versions
 @both
 async def test_chats_are_what_sqlite_reads(ios: int, wal: bool) -> None:
     main, wal_bytes, _ = generated(ios, wal)
-    await agree("chats", main, wal_bytes)
+    await agree(READERS, "chats", oracle.chats, SOURCE, main, wal_bytes)
     assert oracle.chats(main, wal_bytes)["total"] == 4
 
 
@@ -98,7 +58,7 @@ async def test_chats_are_what_sqlite_reads(ios: int, wal: bool) -> None:
 @both
 async def test_messages_are_what_sqlite_reads_page_by_page(ios: int, wal: bool) -> None:
     main, wal_bytes, _ = generated(ios, wal)
-    await agree("messages", main, wal_bytes)
+    await agree(READERS, "messages", oracle.messages, SOURCE, main, wal_bytes)
     assert oracle.messages(main, wal_bytes)["total"] == 37
 
 
@@ -113,7 +73,7 @@ async def test_each_filter_is_what_sqlite_reads(ios: int, wal: bool) -> None:
     cases += [{"q": q} for q in ("strasse", "STRAßE", "🆕", "newest", "family", "FAMÍLIA", "no such words")]
     cases += [{"q": "e", "chat_id": 1, "until": times[30]}]
     for case in cases:
-        await agree("messages", main, wal_bytes, **case)
+        await agree(READERS, "messages", oracle.messages, SOURCE, main, wal_bytes, **case)
 
 
 async def test_the_filters_find_what_they_should() -> None:
@@ -164,29 +124,11 @@ async def test_attachments_point_at_their_media_domain_files(ios: int) -> None:
 
 def test_the_generated_databases_are_sound_to_the_sqlite3_cli() -> None:
     """An outside reader (the sqlite3 command) opens main + WAL, finds it intact and counts the rows."""
+    counts = ("SELECT count(*) FROM message;", "SELECT count(*) FROM chat_message_join;")
     for ios in VERSIONS:
         main, wal_bytes, _ = generated(ios, True)
-        folder = Path(tempfile.mkdtemp(prefix="cli-"))
-        try:
-            (folder / "sms.db").write_bytes(main)
-            assert wal_bytes is not None
-            (folder / "sms.db-wal").write_bytes(wal_bytes)
-            out = subprocess.run(
-                [
-                    "/usr/bin/sqlite3",
-                    "-readonly",
-                    str(folder / "sms.db"),
-                    "PRAGMA integrity_check;",
-                    "SELECT count(*) FROM message;",
-                    "SELECT count(*) FROM chat_message_join;",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.split()
-            assert out == ["ok", "37", "36"]
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        assert wal_bytes is not None
+        assert sqlite3_cli(main, wal_bytes, "PRAGMA integrity_check;", *counts) == ["ok", "37", "36"]
 
 
 @pytest.mark.parametrize(
@@ -264,9 +206,7 @@ async def test_a_database_lacking_what_a_view_needs_is_unreadable(
     statements: list[str], view: str, named: str
 ) -> None:
     main, wal_bytes, _ = generated(15, False)
-    database = loaded(SOURCE, rewritten(main, wal_bytes, *statements), None)
-    with pytest.raises(ViewUnreadableError, match=named):
-        await getattr(reader, view)(database, ViewQuery())
+    await assert_unreadable(reader, view, SOURCE, rewritten(main, wal_bytes, *statements), named)
 
 
 async def test_guid_is_needed_for_messages() -> None:

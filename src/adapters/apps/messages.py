@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ios_backup_api.adapters.apps import sql_values as sql
-from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
-from ios_backup_api.adapters.apps.paging import page_ids
+from ios_backup_api.adapters.apps.database import SqliteAppDatabase
+from ios_backup_api.adapters.apps.paging import ChatsAndMessages
 from ios_backup_api.adapters.apps.typedstream import attributed_string_text
-from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.apple_time import from_apple_time
-from ios_backup_api.domain.views.pages import EntryRef, ViewPage, ViewQuery
+from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
 from ios_backup_api.domain.views.records import Chat, Message, MessageAttachment
 
 _NAME = "sms.db"
@@ -47,41 +46,29 @@ def message_text(text: str | None, body: object) -> str | None:
     return attributed_string_text(body) if isinstance(body, bytes) else None
 
 
-class SqliteMessagesReader:
-    """`head`: see `paging.page_ids` (pages within the first `head` matches need no full sort)."""
-
+class SqliteMessagesReader(ChatsAndMessages[Chat, Message]):
     def __init__(self, head: int = 1000) -> None:
-        self._head = head
+        super().__init__("messages", _chats, _Messages, head)
 
-    async def chats(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Chat]:
-        db = sqlite_database(database)
-        chats = await db.read(
-            lambda connection: db.kept(("messages", "chats"), lambda: _chats(db, connection))
-        )
-        return ViewPage(
-            chats[query.offset : query.offset + query.limit], len(chats), query.limit, query.offset
-        )
 
-    async def messages(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Message]:
-        db = sqlite_database(database)
-        return await db.read(lambda connection: self._messages_page(db, connection, query))
+class _Messages:
+    def __init__(self, db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuery) -> None:
+        self.db, self.connection, self.query = db, connection, query
+        self.message = db.columns(connection, "message")
+        sql.require(self.message, _NAME, "message", ("guid", "date", "is_from_me"))
+        self.joined = {"CHAT_ID", "MESSAGE_ID"} <= db.columns(connection, "chat_message_join")
 
-    def _messages_page(
-        self, db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuery
-    ) -> ViewPage[Message]:
-        message = db.columns(connection, "message")
-        sql.require(message, _NAME, "message", ("guid", "date", "is_from_me"))
-        joined = {"CHAT_ID", "MESSAGE_ID"} <= db.columns(connection, "chat_message_join")
-        page, total = page_ids(
-            db,
-            ("messages", query.chat_id, query.since, query.until),
-            query,
-            self._head,
-            lambda limit: _ordered(connection, query, joined, limit),
-            lambda: _count(connection, query, joined),
-            lambda: _folded_texts(connection, message),
-        )
-        return ViewPage(_messages(db, connection, message, joined, page), total, query.limit, query.offset)
+    def ordered(self, limit: int) -> array[int]:
+        return _ordered(self.connection, self.query, self.joined, limit)
+
+    def count(self) -> int:
+        return _count(self.connection, self.query, self.joined)
+
+    def folded_texts(self) -> dict[int, str]:
+        return _folded_texts(self.connection, self.message)
+
+    def rows(self, ids: Sequence[int]) -> list[Message]:
+        return _messages(self.db, self.connection, self.message, self.joined, ids)
 
 
 def _chats(db: SqliteAppDatabase, connection: sqlite3.Connection) -> list[Chat]:

@@ -13,11 +13,22 @@ _NANOSECONDS_FROM = 10**11
 
 
 def seconds_key(column: str) -> str:
-    """Core Data seconds as microseconds (NULL where `from_apple_seconds` gives None)."""
+    """Core Data seconds as microseconds, NULL where `from_apple_seconds` gives None; a REAL is rounded as
+    `timedelta(seconds=...)` rounds it (whole seconds, then the fraction's microseconds, the rest half to
+    even), so that SQL orders and bounds exactly the times the records show."""
     within = f"{column} > {_EARLIEST} AND {column} < {_FARTHEST}"
+    whole = f"CAST({column} AS INTEGER)"
+    micro = f"(({column} - {whole}) * 1000000.0)"
+    base = f"({whole} * 1000000 + CAST({micro} AS INTEGER))"
+    rest = f"({micro} - CAST({micro} AS INTEGER))"
+    odd = f"abs({base} % 2)"
+    rounded = (
+        f"CASE WHEN abs(round({rest}) - {rest}) = 0.5 THEN 2 * round(({rest} + {odd}) * 0.5) - {odd} "
+        f"ELSE round({rest}) END"
+    )
     return (
         f"CASE WHEN typeof({column}) = 'integer' AND {within} THEN {column} * 1000000 "
-        f"WHEN typeof({column}) = 'real' AND {within} THEN CAST(round({column} * 1000000) AS INTEGER) END"
+        f"WHEN typeof({column}) = 'real' AND {within} THEN {base} + CAST({rounded} AS INTEGER) END"
     )
 
 

@@ -7,52 +7,15 @@ Answers are `{"items": [asdict(record), ...], "total": n}`.
 """
 
 import re
-import shutil
-import sqlite3
-import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from tests.support.app_oracles.common import Row, as_text, by_time, filtered, newest_first, read_tables
 from tests.support.typedstream_reference import reference_text
 
 _EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 _FIRST, _LAST = datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)
 _ATTACHMENT = re.compile(r"^(?:~|/var/mobile|/private/var/mobile)/(Library/SMS/Attachments/.*)$", re.DOTALL)
-
-Row = dict[str, Any]
-
-
-def read_tables(main: bytes, wal: bytes | None) -> dict[str, list[Row]]:
-    """Every table of the database, rows as {lower-case column: value}, text as bytes."""
-    folder = Path(tempfile.mkdtemp(prefix="oracle-"))
-    try:
-        (folder / "sms.db").write_bytes(main)
-        if wal is not None:
-            (folder / "sms.db-wal").write_bytes(wal)
-        connection = sqlite3.connect(folder / "sms.db")
-        connection.text_factory = bytes
-        try:
-            names = [
-                name.decode()
-                for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            ]
-            tables = {}
-            for name in names:
-                cursor = connection.execute(f'SELECT rowid AS "rowid", * FROM "{name}"')  # noqa: S608
-                columns = [column[0].lower() for column in cursor.description]
-                tables[name] = [dict(zip(columns, row, strict=True)) for row in cursor]
-            return tables
-        finally:
-            connection.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def as_text(value: object) -> str | None:
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def apple_moment(value: object) -> datetime | None:
@@ -141,34 +104,12 @@ def all_messages(tables: dict[str, list[Row]]) -> list[Row]:
                 "attachments": attachments.get(_rowid(row), []),
             }
         )
-    messages.sort(key=lambda m: (m["sent_at"] is not None, m["sent_at"] or _FIRST, m["id"]))
-    return messages
+    return by_time(messages)
 
 
-def messages(
-    main: bytes,
-    wal: bytes | None,
-    *,
-    chat_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    q: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> dict[str, Any]:
-    kept = []
-    for message in all_messages(read_tables(main, wal)):
-        if chat_id is not None and message["chat_id"] != chat_id:
-            continue
-        moment = message["sent_at"]
-        if (since is not None or until is not None) and moment is None:
-            continue
-        if (since is not None and moment < since) or (until is not None and moment > until):
-            continue
-        if q and (message["text"] is None or q.casefold() not in message["text"].casefold()):
-            continue
-        kept.append(message)
-    return {"items": kept[offset : offset + limit], "total": len(kept)}
+def messages(main: bytes, wal: bytes | None, **query: Any) -> dict[str, Any]:
+    """`query`: chat_id, since, until, q, limit, offset (as the view takes them)."""
+    return filtered(all_messages(read_tables(main, wal)), **query)
 
 
 def chats(main: bytes, wal: bytes | None, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
@@ -200,7 +141,4 @@ def chats(main: bytes, wal: bytes | None, *, limit: int = 100, offset: int = 0) 
                 "last_message_at": max(times) if times else None,
             }
         )
-    dated = sorted((c for c in found if c["last_message_at"] is not None), key=lambda c: c["id"])
-    dated.sort(key=lambda c: c["last_message_at"], reverse=True)
-    ordered = dated + sorted((c for c in found if c["last_message_at"] is None), key=lambda c: c["id"])
-    return {"items": ordered[offset : offset + limit], "total": len(ordered)}
+    return newest_first(found, limit=limit, offset=offset)

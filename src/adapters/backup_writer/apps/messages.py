@@ -332,7 +332,7 @@ def _attachments(rows: _Rows, files: list[tuple[str, bytes]], rng: random.Random
             ROWID=rowid,
             guid=guid,
             original_guid=guid,
-            created_date=rowid * 1000,
+            created_date=_JUNE_2023 // _NS + rowid * 3600,  # seconds, unlike message.date
             filename=filename,
             uti=uti,
             mime_type=mime,

@@ -57,6 +57,10 @@ _TABLES: dict[str, dict[int, str]] = {
         "ZMEMBERJID VARCHAR",
         16: "ZMEMBERLID VARCHAR",
     },
+    "ZWAMESSAGEDATAITEM": {
+        14: "ZINDEX INTEGER, ZMESSAGE INTEGER, ZCONTENT1 VARCHAR, ZCONTENT2 VARCHAR, ZMATCHEDTEXT VARCHAR, "
+        "ZSECTIONID VARCHAR, ZSUMMARY VARCHAR, ZTITLE VARCHAR",
+    },
     "ZWAGROUPINFO": {
         14: "ZSTATE INTEGER, ZCHATSESSION INTEGER, ZCREATIONDATE TIMESTAMP, ZSUBJECTTIMESTAMP TIMESTAMP, "
         "ZCREATORJID VARCHAR, ZOWNERJID VARCHAR, ZPICTUREID VARCHAR, ZPICTUREPATH VARCHAR, "
@@ -73,6 +77,7 @@ _FIXED = (
     "CREATE INDEX ZWAGROUPMEMBER_ZCHATSESSION_INDEX ON ZWAGROUPMEMBER (ZCHATSESSION)",
 )
 _ENTITIES = {"ZWACHATSESSION": 1, "ZWAGROUPINFO": 2, "ZWAGROUPMEMBER": 3, "ZWAMEDIAITEM": 4, "ZWAMESSAGE": 5}
+_ENTITIES["ZWAMESSAGEDATAITEM"] = 6
 _JUNE_2023 = 707_270_400.0  # 2023-06-01T00:00:00Z in seconds since 2001
 
 
@@ -97,7 +102,7 @@ _CHATS = (
 _MEMBERS = ((1, "14155550101@s.whatsapp.net", "Anna"), (2, "447700900123@s.whatsapp.net", None))
 _MEMBERS += ((3, "33612345678@s.whatsapp.net", "Élodie"),)
 _TEXTS = (
-    "Hey! Are you coming Saturday?",
+    "Hey! Are you coming Saturday? https://example.com/crag",
     "Ja, klar 👍",
     "STRASSE gesperrt, nimm die Straße am Fluss",
     "Photo from the crag",
@@ -189,6 +194,14 @@ def _content(rng: random.Random) -> tuple[list[Row], list[tuple[str, bytes]]]:
             "ZSORT": pk,
         }
         rows.append(("ZWAMESSAGE", message))
+        if text is not None and "https://" in text:  # the link preview WhatsApp keeps beside it
+            preview = {
+                "Z_PK": pk,
+                "ZMESSAGE": pk,
+                "ZMATCHEDTEXT": "https://example.com/crag",
+                "ZTITLE": "Crag",
+            }
+            rows.append(("ZWAMESSAGEDATAITEM", preview))
         if kind:
             media_pk += 1
             rows.append(("ZWAMEDIAITEM", _media_item(media_pk, pk, kind, jid, files, rng)))
