@@ -99,8 +99,11 @@ _CHATS = (
     (3, "447700900123@s.whatsapp.net", None, 0),
     (4, "4915112345678@s.whatsapp.net", "Jörg", 0),
 )
-_MEMBERS = ((1, "14155550101@s.whatsapp.net", "Anna"), (2, "447700900123@s.whatsapp.net", None))
-_MEMBERS += ((3, "33612345678@s.whatsapp.net", "Élodie"),)
+_MEMBERS: tuple[tuple[int, str, str | None], ...] = (
+    (1, "14155550101@s.whatsapp.net", "Anna"),
+    (2, "447700900123@s.whatsapp.net", None),
+    (3, "33612345678@s.whatsapp.net", "Élodie"),
+)
 _TEXTS = (
     "Hey! Are you coming Saturday? https://example.com/crag",
     "Ja, klar 👍",
@@ -167,8 +170,9 @@ def _content(rng: random.Random) -> tuple[list[Row], list[tuple[str, bytes]]]:
         rows.append(("ZWACHATSESSION", session | {"ZGROUPINFO": 1 if kind == 1 else None, "ZARCHIVED": 0}))
     rows.append(("ZWAGROUPINFO", {"Z_PK": 1, "ZCHATSESSION": 2, "ZCREATIONDATE": _JUNE_2023 - 86_400.0}))
     for pk, jid, first in _MEMBERS:
-        member = {"Z_PK": pk, "ZCHATSESSION": 2, "ZMEMBERJID": jid, "ZFIRSTNAME": first, "ZISACTIVE": 1}
-        rows.append(("ZWAGROUPMEMBER", member))
+        rows.append(
+            ("ZWAGROUPMEMBER", {"Z_PK": pk, "ZCHATSESSION": 2, "ZMEMBERJID": jid, "ZFIRSTNAME": first})
+        )
     files: list[tuple[str, bytes]] = []
     date, media_pk = _JUNE_2023, 0
     for pk in range(1, 31):
