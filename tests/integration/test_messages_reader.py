@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ios_backup_api.adapters.apps.messages import SqliteMessagesReader
+from ios_backup_api.adapters.apps.wal import applied
 from ios_backup_api.adapters.backup_writer.apps.messages import (
     DATABASE,
     HOME,
@@ -284,3 +285,21 @@ async def test_odd_rows_read_as_sqlite_reads_them() -> None:
     ):
         filtered = await reader.messages(database, ViewQuery(limit=1000, **case))
         assert answer(filtered) == oracle.messages(data, None, limit=1000, **case)
+
+
+def test_the_generator_is_deterministic_given_its_seed() -> None:
+    """The same rows and files for the same seed; the `-wal`'s random salts (SQLite's own) aside, so the WAL
+    is compared applied."""
+
+    def files(seed: int) -> dict[str, bytes]:
+        entries = {
+            e.relative_path: e.read_bytes()
+            for e in messages_entries(17, wal=True, seed=seed)
+            if isinstance(e, SyntheticFile)
+        }
+        wal = entries.pop(DATABASE + "-wal")
+        entries[DATABASE] = bytes(applied(entries[DATABASE], wal))
+        return entries
+
+    assert files(3) == files(3)
+    assert files(3) != files(4)
