@@ -1,0 +1,164 @@
+"""The contacts view: `ABPerson` cards of AddressBook.sqlitedb with their phones and emails."""
+
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
+from ios_backup_api.adapters.apps.row_values import folded_match, number, sql_text, text
+from ios_backup_api.domain.errors import ViewUnreadableError
+from ios_backup_api.domain.ports.views import AppDatabase
+from ios_backup_api.domain.views.apple_time import from_apple_seconds
+from ios_backup_api.domain.views.pages import ViewPage, ViewQuery
+from ios_backup_api.domain.views.records import Contact, LabeledValue
+
+_PHONE, _EMAIL = 3, 4
+_COMPANY = 1
+"""`ABPerson.Kind` of a company's card: the Contacts app shows its organization, not a person's name."""
+_NEEDED_VALUES = ("RECORD_ID", "PROPERTY", "VALUE")
+_PERSON_COLUMNS = ("First", "Last", "Organization", "Kind", "CreationDate", "ModificationDate")
+_APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_", re.DOTALL)
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    id: int
+    display_name: str
+    searched: tuple[str | None, ...]
+    """What `q` looks in: the names, the organization, the display name, the phones and emails."""
+
+
+class SqliteContactsReader:
+    """Contacts as the Contacts app lists them.
+
+    `display_name` is what the app shows for a card: a company's card (`Kind` 1) its organization; else
+    the first and last name joined by a space (blank parts left out); else the organization; else the
+    card's first phone, else its first email; else "". Phones and emails keep the card's order, those
+    without a value are left out. A label `_$!<HomeFAX>!$_` (Apple's own) becomes its words in lower case
+    (`home fax`); any other label (`iPhone`, one the user typed) is kept as written; an empty or unknown
+    label is None. Ordered by `display_name` (code points), then id.
+    """
+
+    async def contacts(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Contact]:
+        db = sqlite_database(database)
+        return await db.read(lambda connection: _page(db, connection, query))
+
+
+def plain_label(stored: str | None) -> str | None:
+    if not stored:
+        return None
+    marker = _APPLE_LABEL.fullmatch(stored)
+    if marker is None:
+        return stored
+    inner = marker.group(1)
+    if not inner.isascii():  # Apple's markers are ASCII words; any other is lower-cased whole
+        return inner.lower() or None
+    return " ".join(word.lower() for word in _WORD.findall(inner)) or inner.lower() or None
+
+
+def _page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuery) -> ViewPage[Contact]:
+    source = db.source.relative_path
+    person = db.columns(connection, "ABPerson")
+    values = db.columns(connection, "ABMultiValue")
+    if not person:
+        raise ViewUnreadableError(f"{source} has no ABPerson table, where contacts are kept.")
+    if not values or any(name not in values for name in _NEEDED_VALUES):
+        raise ViewUnreadableError(
+            f"{source} lacks ABMultiValue (record_id, property, value), where phones and emails are kept."
+        )
+    columns = {name: name if name.upper() in person else "NULL" for name in _PERSON_COLUMNS}
+    labelled = "LABEL" in values and "VALUE" in db.columns(connection, "ABMultiValueLabel")
+    listed = db.kept(("contacts", "listed"), lambda: _listed(connection, columns))
+    ids = db.kept(("contacts", query.q), lambda: [row.id for row in listed if _matches(row, query.q)])
+    chosen = ids[query.offset : query.offset + query.limit]
+    names = {row.id: row.display_name for row in listed}
+    return ViewPage(
+        _contacts(connection, columns, labelled, chosen, names), len(ids), query.limit, query.offset
+    )
+
+
+def _matches(row: _Listed, q: str | None) -> bool:
+    return q is None or folded_match(q, row.searched)
+
+
+def _listed(connection: sqlite3.Connection, columns: dict[str, str]) -> list[_Listed]:
+    phones: dict[int, list[str]] = {}
+    emails: dict[int, list[str]] = {}
+    for owner, prop, value in connection.execute(
+        f"SELECT record_id, property, {sql_text('value')} FROM ABMultiValue "  # noqa: S608 - our column names
+        f"WHERE property IN ({_PHONE}, {_EMAIL}) AND value IS NOT NULL ORDER BY ROWID"
+    ):
+        (phones if prop == _PHONE else emails).setdefault(owner, []).append(text(value) or "")
+    listed = []
+    for key, first, last, organization, kind in connection.execute(
+        f"SELECT ROWID, {sql_text(columns['First'])}, {sql_text(columns['Last'])}, "  # noqa: S608
+        f"{sql_text(columns['Organization'])}, {columns['Kind']} FROM ABPerson"
+    ):
+        names = (text(first), text(last), text(organization))
+        own_phones, own_emails = phones.get(key, []), emails.get(key, [])
+        shown = _display_name(*names, number(kind), own_phones, own_emails)
+        listed.append(_Listed(key, shown, (*names, shown, *own_phones, *own_emails)))
+    listed.sort(key=lambda row: (row.display_name, row.id))
+    return listed
+
+
+def _display_name(
+    first: str | None,
+    last: str | None,
+    organization: str | None,
+    kind: int | float | None,
+    phones: list[str],
+    emails: list[str],
+) -> str:
+    company = (organization or "").strip()
+    if kind == _COMPANY and company:
+        return company
+    name = " ".join(part.strip() for part in (first, last) if part and part.strip())
+    return name or company or next(iter(phones + emails), "")
+
+
+def _contacts(
+    connection: sqlite3.Connection,
+    columns: dict[str, str],
+    labelled: bool,
+    ids: list[int],
+    names: dict[int, str],
+) -> list[Contact]:
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    label = (
+        "(SELECT CAST(l.value AS BLOB) FROM ABMultiValueLabel l WHERE l.ROWID = v.label)"
+        if labelled
+        else "NULL"
+    )
+    phones: dict[int, list[LabeledValue]] = {}
+    emails: dict[int, list[LabeledValue]] = {}
+    for owner, prop, stored_label, value in connection.execute(
+        f"SELECT v.record_id, v.property, {label}, CAST(v.value AS BLOB) FROM ABMultiValue v "  # noqa: S608
+        f"WHERE v.record_id IN ({marks}) AND v.property IN ({_PHONE}, {_EMAIL}) AND v.value IS NOT NULL "
+        "ORDER BY v.ROWID",
+        ids,
+    ):
+        entry = LabeledValue(plain_label(text(stored_label)), text(value) or "")
+        (phones if prop == _PHONE else emails).setdefault(owner, []).append(entry)
+    found = {}
+    for key, first, last, organization, created, modified in connection.execute(
+        f"SELECT ROWID, {sql_text(columns['First'])}, {sql_text(columns['Last'])}, "  # noqa: S608
+        f"{sql_text(columns['Organization'])}, {columns['CreationDate']}, {columns['ModificationDate']} "
+        f"FROM ABPerson WHERE ROWID IN ({marks})",
+        ids,
+    ):
+        found[key] = Contact(
+            id=key,
+            first_name=text(first),
+            last_name=text(last),
+            organization=text(organization),
+            display_name=names[key],
+            phones=phones.get(key, []),
+            emails=emails.get(key, []),
+            created_at=from_apple_seconds(number(created)),
+            modified_at=from_apple_seconds(number(modified)),
+        )
+    return [found[key] for key in ids if key in found]
