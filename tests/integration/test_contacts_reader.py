@@ -1,7 +1,6 @@
 """The contacts reader answers what an independent reading of AddressBook.sqlitedb gives, on the generated
 databases of iOS 14 to 18, with and without a -wal."""
 
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -9,42 +8,30 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ios_backup_api.adapters.apps.contacts import SqliteContactsReader, plain_label
-from ios_backup_api.adapters.backup_writer.apps.contacts import IOS_VERSIONS, PATH, contacts_entries
+from ios_backup_api.adapters.backup_writer.apps.contacts import PATH, contacts_entries
 from ios_backup_api.domain.errors import ViewUnreadableError
-from ios_backup_api.domain.views.pages import SOURCES, ViewName, ViewPage, ViewQuery
+from ios_backup_api.domain.views.pages import SOURCES, ViewName, ViewPage
 from ios_backup_api.domain.views.records import Contact
-from tests.support.app_databases import files_by_path, in_memory
 from tests.support.app_oracles import contacts as oracle
 from tests.support.database_edits import edited, shell_rows
+from tests.support.view_cases import CASES, IOS_VERSIONS, Files, answer, case_id, check_paging, read_view
+from tests.support.view_cases import generated as generated_files
 
 SOURCE = SOURCES[ViewName.CONTACTS]
-Files = tuple[bytes, bytes | None]
 
 
 def generated(ios: int, wal: bool, seed: int = 0) -> Files:
-    files = files_by_path(contacts_entries(ios, wal=wal, seed=seed))
-    return files[PATH], files.get(f"{PATH}-wal")
+    return generated_files(contacts_entries, PATH, ios, wal, seed)
 
 
-@pytest.fixture(
-    params=[(ios, wal) for ios in IOS_VERSIONS for wal in (False, True)],
-    ids=lambda case: f"ios{case[0]}-{'wal' if case[1] else 'nowal'}",
-)
+@pytest.fixture(params=CASES, ids=case_id)
 def database(request: pytest.FixtureRequest) -> Files:
     ios, wal = request.param
     return generated(ios, wal, seed=ios)
 
 
 async def read(files: Files, **query: Any) -> ViewPage[Contact]:
-    db = in_memory(SOURCE, *files)
-    try:
-        return await SqliteContactsReader().contacts(db, ViewQuery(**query))
-    finally:
-        db.close()
-
-
-def answer(page: ViewPage[Contact]) -> dict[str, Any]:
-    return {"items": [asdict(item) for item in page.items], "total": page.total}
+    return await read_view(SOURCE, SqliteContactsReader().contacts, files, **query)
 
 
 async def test_every_contact_and_field_is_what_the_database_holds(database: Files) -> None:
@@ -54,11 +41,7 @@ async def test_every_contact_and_field_is_what_the_database_holds(database: File
 
 
 async def test_pages_are_slices_of_one_order(database: Files) -> None:
-    total = (await read(database, limit=1)).total
-    for offset in [*range(0, total + 4, 4), total + 100]:
-        page = await read(database, limit=4, offset=offset)
-        assert (page.limit, page.offset) == (4, offset)
-        assert answer(page) == oracle.contacts(*database, limit=4, offset=offset)
+    await check_paging(read, oracle.contacts, database, 4)
 
 
 @pytest.mark.parametrize(
