@@ -1,10 +1,14 @@
 """The calls reader answers what an independent reading of CallHistory.storedata gives, on the generated
 databases of iOS 14 to 18, with and without a -wal."""
 
+import asyncio
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ios_backup_api.adapters.apps.calls import SqliteCallsReader
 from ios_backup_api.adapters.backup_writer.apps.calls import PATH, calls_entries
@@ -213,3 +217,47 @@ def test_the_generator_is_deterministic_and_seeded() -> None:
     assert first[0] != other[0]
     assert oracle.calls(*first, limit=1000) == oracle.calls(*again, limit=1000)
     assert oracle.calls(*first, limit=1000) != oracle.calls(*other, limit=1000)
+
+
+def _call_history(dates: list[float | None]) -> bytes:
+    connection = sqlite3.connect(":memory:")
+    connection.execute(
+        "CREATE TABLE ZCALLRECORD (Z_PK INTEGER PRIMARY KEY, ZDATE TIMESTAMP, ZORIGINATED INTEGER, "
+        "ZANSWERED INTEGER, ZDURATION FLOAT)"
+    )
+    connection.executemany("INSERT INTO ZCALLRECORD VALUES (NULL, ?, 0, 1, 1.5)", [(date,) for date in dates])
+    connection.commit()
+    return connection.serialize()
+
+
+_CLOSE = 700_000_000.0
+_DATES = st.lists(
+    st.one_of(
+        st.none(),
+        st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+        st.sampled_from(
+            [_CLOSE, _CLOSE + 5e-7, _CLOSE + 1e-6, _CLOSE + 1.5e-6, _CLOSE + 4.9e-7, _CLOSE - 5e-7]
+        ),
+        st.builds(lambda tenths: _CLOSE + tenths / 1e7, st.integers(min_value=-30, max_value=30)),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_DATES, st.integers(min_value=0, max_value=24))
+def test_times_order_and_bound_to_the_microsecond_as_started_at_does(
+    dates: list[float | None], pick: int
+) -> None:
+    """SQLite orders and bounds the times; the oracle compares the datetimes Python makes of them."""
+    files: Files = (_call_history(dates), None)
+    assert asyncio.run(_answer(files)) == oracle.calls(*files, limit=1000)
+    known = [item["started_at"] for item in oracle.calls(*files, limit=1000)["items"] if item["started_at"]]
+    if known:
+        moment = known[pick % len(known)]
+        for bounds in ({"since": moment}, {"until": moment}, {"since": moment, "until": moment}):
+            assert asyncio.run(_answer(files, **bounds)) == oracle.calls(*files, limit=1000, **bounds)
+
+
+async def _answer(files: Files, **query: Any) -> dict[str, Any]:
+    return answer(await read(files, limit=1000, **query))

@@ -179,6 +179,8 @@ async def test_odd_values_are_read_as_the_oracle_reads_them() -> None:
         "UPDATE ABMultiValueLabel SET value = X'C3' WHERE value = 'Laden'",
         "INSERT INTO ABMultiValueLabel (value) VALUES ('_$!<>!$_')",
         "UPDATE ABMultiValue SET label = (SELECT max(ROWID) FROM ABMultiValueLabel) WHERE record_id = 10",
+        "UPDATE ABPerson SET First = char(9, 160, 12288), Last = char(10) WHERE ROWID = 7",
+        "UPDATE ABPerson SET First = char(8203) WHERE ROWID = 8",
     )
     page = await read((main, None), limit=1000)
     assert answer(page) == oracle.contacts(main, None, limit=1000)
@@ -194,6 +196,8 @@ async def test_odd_values_are_read_as_the_oracle_reads_them() -> None:
     assert by_id[9].phones == []
     assert by_id[9].display_name == "Kim"
     assert by_id[10].phones[0].label is None
+    assert by_id[7].display_name == "nobody@example.org"  # a name of white space only is blank
+    assert by_id[8].display_name == "\u200b"  # a zero-width space is no white space
 
 
 def test_the_generated_databases_read_in_the_sqlite_shell() -> None:

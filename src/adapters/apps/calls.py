@@ -1,14 +1,18 @@
 """The calls view: `ZCALLRECORD` of CallHistory.storedata, newest first."""
 
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
 
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
-from ios_backup_api.adapters.apps.row_values import folded_match, number, sql_text, text
+from ios_backup_api.adapters.apps.row_values import (
+    FOLDED_MATCH,
+    number,
+    register_folded_match,
+    sql_text,
+    text,
+)
 from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.ports.views import AppDatabase
-from ios_backup_api.domain.views.apple_time import from_apple_seconds
+from ios_backup_api.domain.views.apple_time import SECONDS_HELD, from_apple_seconds, to_apple_seconds
 from ios_backup_api.domain.views.pages import ViewPage, ViewQuery
 from ios_backup_api.domain.views.records import Call
 
@@ -17,12 +21,17 @@ _NEEDED = ("Z_PK", "ZDATE", "ZORIGINATED", "ZANSWERED", "ZDURATION")
 _OPTIONAL = ("ZADDRESS", "ZNAME", "ZSERVICE_PROVIDER")
 
 
-@dataclass(frozen=True, slots=True)
-class _Listed:
-    id: int
-    started_at: datetime | None
-    address: str | None
-    name: str | None
+_LOW, _HIGH = SECONDS_HELD
+_TIME = (
+    f"CASE WHEN typeof(ZDATE) IN ('integer', 'real') AND ZDATE > {_LOW!r} AND ZDATE < {_HIGH!r} "
+    "THEN ZDATE END"
+)
+"""A call's seconds since 2001 when `started_at` has a time of them, else NULL."""
+_MARGIN = 1e-3
+"""Seconds around a bound that SQLite's float comparison leaves to the exact datetime comparison: far more
+than a double's error at any time a datetime holds (1.5e-5 s in the year 9999)."""
+_CLOSE = 2e-6
+"""Times closer than this may be the same microsecond (1.5 us and 2.5 us both round to 2 us)."""
 
 
 class SqliteCallsReader:
@@ -50,39 +59,68 @@ def _page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuer
             f"{db.source.relative_path} lacks {_TABLE}.{', '.join(missing)}, which the calls view needs."
         )
     optional = [name if name in columns else "NULL" for name in _OPTIONAL]
-    listed = db.kept(("calls", "listed"), lambda: _listed(connection, optional))
-    ids = db.kept(("calls", query.since, query.until, query.q), lambda: _matching(listed, query))
+    ids = db.kept(
+        ("calls", query.since, query.until, query.q), lambda: _matching(connection, optional, query)
+    )
     chosen = ids[query.offset : query.offset + query.limit]
     return ViewPage(_calls(connection, optional, chosen), len(ids), query.limit, query.offset)
 
 
-def _listed(connection: sqlite3.Connection, optional: list[str]) -> list[_Listed]:
-    address, name = (sql_text(column) for column in optional[:2])
-    rows = [
-        _Listed(key, from_apple_seconds(number(date)), text(address_value), text(name_value))
-        for key, date, address_value, name_value in connection.execute(
-            f"SELECT Z_PK, ZDATE, {address}, {name} FROM {_TABLE}"  # noqa: S608 - column names of ours
-        )
-    ]
-    dated = sorted(
-        (row for row in rows if row.started_at is not None), key=lambda row: (row.started_at, row.id)
-    )
-    undated = sorted((row for row in rows if row.started_at is None), key=lambda row: row.id)
-    return dated[::-1] + undated[::-1]
+def _matching(connection: sqlite3.Connection, optional: list[str], query: ViewQuery) -> list[int]:
+    """The ids of the matching calls, newest first, ties by the newest id. SQLite orders and filters by the
+    stored seconds; Python settles what floats can't: a bound at the microsecond `started_at` has, and
+    calls whose different seconds make the same microsecond (a tie, so the newest id first)."""
+    conditions: list[str] = []
+    parameters: list[float | str] = []
+    if query.since is not None:
+        conditions.append(f"{_TIME} >= ?")
+        parameters.append(to_apple_seconds(query.since) - _MARGIN)
+    if query.until is not None:
+        conditions.append(f"{_TIME} <= ?")
+        parameters.append(to_apple_seconds(query.until) + _MARGIN)
+    if query.q is not None:
+        register_folded_match(connection)
+        conditions.append(f"{FOLDED_MATCH}(?, {', '.join(sql_text(column) for column in optional[:2])})")
+        parameters.append(query.q)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    rows: list[tuple[int, float | None]] = connection.execute(
+        f"SELECT Z_PK, {_TIME} AS t FROM {_TABLE} {where} ORDER BY t IS NULL, t DESC, Z_PK DESC",  # noqa: S608
+        parameters,
+    ).fetchall()
+    if query.since is not None or query.until is not None:
+        rows = [row for row in rows if _within(row[1], query)]
+    return _ties_settled(rows)
 
 
-def _matching(listed: list[_Listed], query: ViewQuery) -> list[int]:
+def _within(seconds: float | None, query: ViewQuery) -> bool:
+    """`started_at` is within the bounds; the datetime is made only for a time near one."""
+    if seconds is None:
+        return False
     since, until = query.since, query.until
-    kept = []
-    for row in listed:
-        if since is not None and (row.started_at is None or row.started_at < since):
+    near_since = since is not None and seconds < to_apple_seconds(since) + _MARGIN
+    near_until = until is not None and seconds > to_apple_seconds(until) - _MARGIN
+    if not near_since and not near_until:
+        return True
+    moment = from_apple_seconds(seconds)
+    assert moment is not None  # the SQL kept times that have one
+    return (since is None or moment >= since) and (until is None or moment <= until)
+
+
+def _ties_settled(rows: list[tuple[int, float | None]]) -> list[int]:
+    ids = [key for key, _ in rows]
+    start = 0
+    for index in range(1, len(rows) + 1):
+        previous = rows[index - 1][1]
+        current = rows[index][1] if index < len(rows) else None
+        if current is not None and previous is not None and previous - current < _CLOSE:
             continue
-        if until is not None and (row.started_at is None or row.started_at > until):
-            continue
-        if query.q is not None and not folded_match(query.q, (row.address, row.name)):
-            continue
-        kept.append(row.id)
-    return kept
+        if index - start > 1 and previous is not None:
+            run = sorted(
+                rows[start:index], key=lambda row: (from_apple_seconds(row[1]), row[0]), reverse=True
+            )
+            ids[start:index] = [key for key, _ in run]
+        start = index
+    return ids
 
 
 def _calls(connection: sqlite3.Connection, optional: list[str], ids: list[int]) -> list[Call]:

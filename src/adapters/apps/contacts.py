@@ -5,7 +5,14 @@ import sqlite3
 from dataclasses import dataclass
 
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
-from ios_backup_api.adapters.apps.row_values import folded_match, number, sql_text, text
+from ios_backup_api.adapters.apps.row_values import (
+    FOLDED_MATCH,
+    folded_match,
+    number,
+    register_folded_match,
+    sql_text,
+    text,
+)
 from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.apple_time import from_apple_seconds
@@ -17,6 +24,8 @@ _COMPANY = 1
 """`ABPerson.Kind` of a company's card: the Contacts app shows its organization, not a person's name."""
 _NEEDED_VALUES = ("RECORD_ID", "PROPERTY", "VALUE")
 _PERSON_COLUMNS = ("First", "Last", "Organization", "Kind", "CreationDate", "ModificationDate")
+_SPACES = "".join(chr(point) for point in range(0x3000 + 1) if chr(point).isspace())
+"""The characters `str.strip` removes (U+3000 is the last): `trim` by these makes a blank name empty."""
 _APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_", re.DOTALL)
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
@@ -26,7 +35,7 @@ class _Listed:
     id: int
     display_name: str
     searched: tuple[str | None, ...]
-    """What `q` looks in: the names, the organization, the display name, the phones and emails."""
+    """What `q` looks in besides the phones and emails: the names, the organization, the display name."""
 
 
 class SqliteContactsReader:
@@ -70,35 +79,51 @@ def _page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuer
     columns = {name: name if name.upper() in person else "NULL" for name in _PERSON_COLUMNS}
     labelled = "LABEL" in values and "VALUE" in db.columns(connection, "ABMultiValueLabel")
     listed = db.kept(("contacts", "listed"), lambda: _listed(connection, columns))
-    ids = db.kept(("contacts", query.q), lambda: [row.id for row in listed if _matches(row, query.q)])
+    ids = db.kept(("contacts", query.q), lambda: _matching(connection, listed, query.q))
     chosen = ids[query.offset : query.offset + query.limit]
-    names = {row.id: row.display_name for row in listed}
+    names = db.kept(("contacts", "names"), lambda: {row.id: row.display_name for row in listed})
     return ViewPage(
         _contacts(connection, columns, labelled, chosen, names), len(ids), query.limit, query.offset
     )
 
 
-def _matches(row: _Listed, q: str | None) -> bool:
-    return q is None or folded_match(q, row.searched)
+def _matching(connection: sqlite3.Connection, listed: list[_Listed], q: str | None) -> list[int]:
+    """The ids in display order of the cards whose names, organization, display name, phones or emails
+    hold `q`; the phones and emails are searched by SQLite (with Python's case folding)."""
+    if q is None:
+        return [row.id for row in listed]
+    register_folded_match(connection)
+    by_values = {
+        owner
+        for (owner,) in connection.execute(
+            f"SELECT DISTINCT record_id FROM ABMultiValue WHERE property IN ({_PHONE}, {_EMAIL}) "  # noqa: S608
+            f"AND value IS NOT NULL AND {FOLDED_MATCH}(?, CAST(value AS BLOB))",
+            (q,),
+        )
+    }
+    return [row.id for row in listed if row.id in by_values or folded_match(q, row.searched)]
 
 
 def _listed(connection: sqlite3.Connection, columns: dict[str, str]) -> list[_Listed]:
-    phones: dict[int, list[str]] = {}
-    emails: dict[int, list[str]] = {}
-    for owner, prop, value in connection.execute(
-        f"SELECT record_id, property, {sql_text('value')} FROM ABMultiValue "  # noqa: S608 - our column names
-        f"WHERE property IN ({_PHONE}, {_EMAIL}) AND value IS NOT NULL ORDER BY ROWID"
-    ):
-        (phones if prop == _PHONE else emails).setdefault(owner, []).append(text(value) or "")
+    first, last, organization = (sql_text(columns[name]) for name in ("First", "Last", "Organization"))
+    blank = " AND ".join(
+        f"trim(coalesce({columns[name]}, ''), :spaces) = ''" for name in ("First", "Last", "Organization")
+    )
+    # Only a card without names or organization shows a phone or email: SQLite finds its first one.
+    fallback = (
+        f"CASE WHEN {blank} THEN (SELECT CAST(v.value AS BLOB) FROM ABMultiValue v "  # noqa: S608
+        f"WHERE v.record_id = p.ROWID AND v.property IN ({_PHONE}, {_EMAIL}) AND v.value IS NOT NULL "
+        "ORDER BY v.property, v.ROWID LIMIT 1) END"
+    )
     listed = []
-    for key, first, last, organization, kind in connection.execute(
-        f"SELECT ROWID, {sql_text(columns['First'])}, {sql_text(columns['Last'])}, "  # noqa: S608
-        f"{sql_text(columns['Organization'])}, {columns['Kind']} FROM ABPerson"
+    for key, *stored, kind, shown_value in connection.execute(
+        f"SELECT p.ROWID, {first}, {last}, {organization}, {columns['Kind']}, {fallback} "  # noqa: S608
+        "FROM ABPerson p",
+        {"spaces": _SPACES},
     ):
-        names = (text(first), text(last), text(organization))
-        own_phones, own_emails = phones.get(key, []), emails.get(key, [])
-        shown = _display_name(*names, number(kind), own_phones, own_emails)
-        listed.append(_Listed(key, shown, (*names, shown, *own_phones, *own_emails)))
+        names = (text(stored[0]), text(stored[1]), text(stored[2]))
+        shown = _display_name(*names, number(kind), text(shown_value))
+        listed.append(_Listed(key, shown, (*names, shown)))
     listed.sort(key=lambda row: (row.display_name, row.id))
     return listed
 
@@ -108,14 +133,13 @@ def _display_name(
     last: str | None,
     organization: str | None,
     kind: int | float | None,
-    phones: list[str],
-    emails: list[str],
+    first_value: str | None,
 ) -> str:
     company = (organization or "").strip()
     if kind == _COMPANY and company:
         return company
     name = " ".join(part.strip() for part in (first, last) if part and part.strip())
-    return name or company or next(iter(phones + emails), "")
+    return name or company or first_value or ""
 
 
 def _contacts(

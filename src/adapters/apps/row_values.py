@@ -5,7 +5,11 @@ damaged row, a BLOB where text belongs) becomes text with U+FFFD where its bytes
 exception that would take the whole page down.
 """
 
+import sqlite3
 from collections.abc import Iterable
+
+FOLDED_MATCH = "folded_match"
+"""`folded_match(q, field, ...)` in SQL: 1 when `q` is in one of the fields by case folding."""
 
 
 def sql_text(column: str) -> str:
@@ -30,3 +34,12 @@ def folded_match(q: str, fields: Iterable[str | None]) -> bool:
     """`q` is in one of `fields`, compared by Unicode case folding (`ß` matches `SS`)."""
     needle = q.casefold()
     return any(field is not None and needle in field.casefold() for field in fields)
+
+
+def register_folded_match(connection: sqlite3.Connection) -> None:
+    """Makes `FOLDED_MATCH` callable in SQL on `connection` (again: a later call replaces it, harmlessly)."""
+    connection.create_function(FOLDED_MATCH, -1, _sql_folded_match, deterministic=True)
+
+
+def _sql_folded_match(q: object, *fields: object) -> int:
+    return int(isinstance(q, str) and folded_match(q, (text(field) for field in fields)))
