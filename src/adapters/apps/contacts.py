@@ -79,7 +79,7 @@ def _page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuer
     columns = {name: name if name.upper() in person else "NULL" for name in _PERSON_COLUMNS}
     labelled = "LABEL" in values and "VALUE" in db.columns(connection, "ABMultiValueLabel")
     listed = db.kept(("contacts", "listed"), lambda: _listed(connection, columns))
-    ids = db.kept(("contacts", query.q), lambda: _matching(connection, listed, query.q))
+    ids = db.kept(("contacts", "matching", query.q), lambda: _matching(connection, listed, query.q))
     chosen = ids[query.offset : query.offset + query.limit]
     names = db.kept(("contacts", "names"), lambda: {row.id: row.display_name for row in listed})
     return ViewPage(
