@@ -8,11 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ios_backup_api.adapters.apps.contacts import SqliteContactsReader, plain_label
+from ios_backup_api.adapters.apps.loading import loaded_database
 from ios_backup_api.adapters.backup_writer.apps.contacts import PATH, contacts_entries
 from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.views.pages import SOURCES, ViewName, ViewPage, ViewQuery
 from ios_backup_api.domain.views.records import Contact
-from tests.support.app_databases import in_memory
 from tests.support.app_oracles import contacts as oracle
 from tests.support.database_edits import edited, shell_rows
 from tests.support.view_cases import CASES, IOS_VERSIONS, Files, answer, case_id, check_paging, read_view
@@ -57,7 +57,9 @@ async def test_q_matches_names_organization_phones_and_emails_by_case_folding(
 async def test_one_database_answers_each_query_in_turn() -> None:
     """The reader keeps a query's matches per database: other queries after it get their own."""
     files = generated(18, True)
-    database = in_memory(SOURCE, *files)
+    main, wal = files
+    assert wal is not None
+    database = loaded_database(SOURCE, bytearray(main), bytearray(wal))
     try:
         for q in [None, "listed", "names", "smith", None, "listed"]:
             page = await SqliteContactsReader().contacts(database, ViewQuery(q=q, limit=1000))

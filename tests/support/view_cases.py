@@ -5,10 +5,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
 
+from ios_backup_api.adapters.apps.loading import loaded_database
 from ios_backup_api.adapters.backup_writer.spec import SyntheticEntry
 from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.pages import EntryRef, ViewPage, ViewQuery
-from tests.support.app_databases import files_by_path, in_memory
+from tests.support.app_databases import files_by_path
 
 T = TypeVar("T")
 Files = tuple[bytes, bytes | None]
@@ -29,7 +30,10 @@ def generated(
 
 
 async def read_view(source: EntryRef, view: View[T], files: Files, **query: Any) -> ViewPage[T]:
-    database = in_memory(source, *files)
+    """The page `view` answers for `query` on the database as the service's loader hands it over (its WAL
+    applied by the loader, read-only, in memory)."""
+    main, wal = files
+    database = loaded_database(source, bytearray(main), None if wal is None else bytearray(wal))
     try:
         return await view(database, ViewQuery(**query))
     finally:
