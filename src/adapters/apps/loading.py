@@ -19,7 +19,8 @@ def loaded_database(
     name = source.relative_path
     try:
         try:
-            data = main if wal is None else applied(main, wal)
+            # Without its -wal, a database a phone left in WAL mode opens only marked as a legacy one.
+            data = applied(main, b"" if wal is None else wal)
         except WalMismatchError as error:
             raise ViewUnreadableError(f"{name}-wal does not belong to {name} ({error}).") from None
         try:
