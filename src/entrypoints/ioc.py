@@ -6,6 +6,8 @@ from datetime import timedelta
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ios_backup_api.adapters.apps.calls import SqliteCallsReader
+from ios_backup_api.adapters.apps.contacts import SqliteContactsReader
 from ios_backup_api.adapters.apps.databases import SqliteAppDatabases
 from ios_backup_api.adapters.backup_folder.file_work import FileWork
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
@@ -28,7 +30,7 @@ from ios_backup_api.domain.ports.library import BackupLibrary
 from ios_backup_api.domain.ports.sessions import KeySealer, SessionStore
 from ios_backup_api.domain.ports.tokens import TokenSource
 from ios_backup_api.domain.ports.vault import BackupVault
-from ios_backup_api.domain.ports.views import AppDatabases
+from ios_backup_api.domain.ports.views import AppDatabases, CallsReader, ContactsReader
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
@@ -160,6 +162,8 @@ class AppViewsProvider(Provider):
         return SqliteAppDatabases(settings.views.memory_mib << 20, settings.views.query_timeout_seconds)
 
     reading = provide(ViewReading)
+    contacts = provide(SqliteContactsReader, provides=ContactsReader)
+    calls = provide(SqliteCallsReader, provides=CallsReader)
 
 
 def default_providers() -> tuple[Provider, ...]:
