@@ -11,7 +11,6 @@ from dishka.integrations.litestar import DishkaRouter, setup_dishka
 from litestar import Litestar
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ios_backup_api.domain.errors import DomainError
@@ -30,6 +29,7 @@ from ios_backup_api.entrypoints.http.requests import JsonErrorsAre400Request
 from ios_backup_api.entrypoints.ioc import default_providers
 from ios_backup_api.entrypoints.settings import Settings
 from ios_backup_api.entrypoints.startup import DatabaseWait, start
+from ios_backup_api.entrypoints.web.assets import offline_swagger, static_files
 
 logger = logging.getLogger("ios_backup_api")
 _SWEEP_INTERVAL_SECONDS = 30
@@ -99,7 +99,7 @@ def create_app(
         security=[{"ApiToken": []}],
     )
     app = Litestar(
-        route_handlers=[public, protected],
+        route_handlers=[public, static_files(), protected],
         on_startup=[scan_once, start_sweeper],
         on_shutdown=[close_container],
         before_send=[add_response_headers],
@@ -155,6 +155,6 @@ def _openapi() -> OpenAPIConfig:
         title="ios-backup-api",
         version="0.1.0",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[offline_swagger()],
         components=Components(security_schemes=scheme),
     )
