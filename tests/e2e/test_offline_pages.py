@@ -71,3 +71,9 @@ def test_the_wheel_ships_every_static_file(wheel: Path) -> None:  # noqa: F811
     }
     assert expected
     assert expected - shipped == set()
+
+
+async def test_the_sign_in_page_loads_nothing_from_another_origin(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    """The signed-in pages are checked in a real browser (tests/e2e/test_browser_pages.py)."""
+    loaded = await _everything_loaded(client, "/ui/sign-in")
+    assert {urlsplit(url).path for url in loaded} >= {"/ui/sign-in", "/ui/static/ui.css"}

@@ -19,7 +19,7 @@ _CONTENT_SECURITY = (
 )
 _PAGE_HEADERS = [
     ResponseHeader(name="Content-Security-Policy", value=_CONTENT_SECURITY),
-    ResponseHeader(name="Referrer-Policy", value="no-referrer"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
     ResponseHeader(name="X-Frame-Options", value="DENY"),
     ResponseHeader(name="Cache-Control", value="no-store"),
 ]
