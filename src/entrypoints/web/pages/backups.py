@@ -60,7 +60,8 @@ class BackupPages(Controller):
         sessions: FromDishka[SessionLifecycle],
     ) -> Redirect:
         unlocked = await sessions.unlock(backup_id, data.password or None)
-        cookie = kept(request, session_cookie_name(backup_id), unlocked.session_token, unlocked.ttl_seconds)
+        # no Max-Age: the session's idle lifetime is renewed by every use; the server says when it ends
+        cookie = kept(request, session_cookie_name(backup_id), unlocked.session_token)
         return Redirect(path=files_page(backup_id), status_code=303, cookies=[cookie])
 
     @post("/backups/{backup_id:str}/lock", status_code=303)
