@@ -198,3 +198,21 @@ async def test_lock_ends_the_session_and_its_cookie(browser: Client) -> None:
     after = await browser.get(f"/ui/backups/{PLAIN_ID}/files", follow_redirects=False)
     assert (after.status_code, after.headers["location"]) == (303, f"/ui/backups/{PLAIN_ID}")
     assert csrf_of((await browser.get("/ui")).text) == csrf
+
+
+async def test_a_backups_session_cookie_is_httponly_strict_and_lives_with_the_session(
+    browser: Client,
+) -> None:
+    csrf = await signed_in(browser, API_TOKEN)
+    response = await browser.post(
+        f"/ui/backups/{PLAIN_ID}/unlock", data={"csrf": csrf}, follow_redirects=False
+    )
+    [cookie] = _set_cookies(response)
+    name, value = cookie.split(";")[0].split("=", 1)
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert name == session_cookie_name(PLAIN_ID)
+    assert {"httponly", "path", "samesite"} <= attributes
+    assert "samesite=strict" in cookie.lower()
+    assert "max-age" not in attributes, "the session's idle lifetime decides, not the browser"
+    api = {"X-API-Token": API_TOKEN, "X-Backup-Session": value}
+    assert (await browser.get(f"/backups/{PLAIN_ID}/domains", headers=api)).status_code == 200
