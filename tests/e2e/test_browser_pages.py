@@ -16,7 +16,6 @@ from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, plain_spec, write_samples
 from tests.support.browser import SCREENSHOTS, chromium_path, foreign_site
 from tests.support.server import RunningServer, running_server, service_env
-from tests.support.wheel import wheel, wheel_script  # noqa: F401 - fixtures
 
 TOKEN = "browser-test-token-0123456789abcdef"
 NOTES = "AppDomain-com.example.notes"
@@ -33,7 +32,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(
     tmp_path_factory: pytest.TempPathFactory,
     base: Path,
-    wheel_script: Path,  # noqa: F811
+    wheel_script: Path,
 ) -> Iterator[RunningServer]:
     """One server for the module, from the wheel installed in a fresh virtual environment."""
     scratch = tmp_path_factory.mktemp("browser-server")

@@ -8,7 +8,6 @@ from litestar.testing import AsyncTestClient
 
 from ios_backup_api.entrypoints.web.assets import STATIC_FOLDER
 from tests.support.pages import css_references, foreign, html_references
-from tests.support.wheel import wheel  # noqa: F401 - a fixture
 
 ORIGIN = "http://testserver.local"
 
@@ -61,7 +60,7 @@ def test_the_reference_finder_sees_a_foreign_url() -> None:
     ]
 
 
-def test_the_wheel_ships_every_static_file(wheel: Path) -> None:  # noqa: F811
+def test_the_wheel_ships_every_static_file(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
     expected = {
