@@ -9,9 +9,9 @@ from typing import Any
 from dishka import STRICT_VALIDATION, Provider, make_async_container
 from dishka.integrations.litestar import DishkaRouter, setup_dishka
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ios_backup_api.domain.errors import DomainError
@@ -31,6 +31,10 @@ from ios_backup_api.entrypoints.http.requests import JsonErrorsAre400Request
 from ios_backup_api.entrypoints.ioc import default_providers
 from ios_backup_api.entrypoints.settings import Settings
 from ios_backup_api.entrypoints.startup import DatabaseWait, start
+from ios_backup_api.entrypoints.web.assets import offline_swagger, static_files
+from ios_backup_api.entrypoints.web.rendering import template_config
+from ios_backup_api.entrypoints.web.routes import web_routers
+from ios_backup_api.entrypoints.web.signin import BrowserSignIn
 
 logger = logging.getLogger("ios_backup_api")
 _SWEEP_INTERVAL_SECONDS = 30
@@ -101,7 +105,9 @@ def create_app(
         security=[{"ApiToken": []}],
     )
     app = Litestar(
-        route_handlers=[public, protected],
+        route_handlers=[public, static_files(), protected, *web_routers()],
+        state=State({"browser_sign_in": BrowserSignIn(api_token)}),
+        template_config=template_config(),
         on_startup=[scan_once, start_sweeper],
         on_shutdown=[close_container],
         before_send=[add_response_headers],
@@ -157,6 +163,6 @@ def _openapi() -> OpenAPIConfig:
         title="ios-backup-api",
         version="0.1.0",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[offline_swagger()],
         components=Components(security_schemes=scheme),
     )
