@@ -1,0 +1,105 @@
+"""What the Photos view must answer, read independently of the reader: plain sqlite3 on a temporary copy of
+Photos.sqlite and its -wal (SQLite applies the WAL), `SELECT *`, and everything else in Python."""
+
+import math
+import shutil
+import sqlite3
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
+
+
+def read_rows(main: bytes, wal: bytes | None, table: str) -> list[dict[str, Any]]:
+    """Every row of `table` as a dict; text that is not UTF-8 decoded with replacement characters."""
+    folder = Path(tempfile.mkdtemp(prefix="oracle-"))
+    try:
+        (folder / "Photos.sqlite").write_bytes(main)
+        if wal is not None:
+            (folder / "Photos.sqlite-wal").write_bytes(wal)
+        connection = sqlite3.connect(folder / "Photos.sqlite")
+        connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
+        connection.row_factory = sqlite3.Row
+        try:
+            return [dict(row) for row in connection.execute(f"SELECT * FROM {table}")]  # noqa: S608
+        finally:
+            connection.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def table_of(main: bytes, wal: bytes | None) -> str:
+    names = {row["name"] for row in read_rows(main, wal, "sqlite_master")}
+    return "ZASSET" if "ZASSET" in names else "ZGENERICASSET"
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return _EPOCH + timedelta(seconds=value)
+    except OverflowError:
+        return None
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def _true(value: object) -> bool:
+    return isinstance(value, int | float) and value != 0
+
+
+def photos(
+    main: bytes,
+    wal: bytes | None = None,
+    *,
+    kind: str | None = None,
+    favorite: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """{"items": [asdict(Photo), ...], "total": matches}."""
+    items = []
+    for row in read_rows(main, wal, table_of(main, wal)):
+        if row["ZKIND"] not in (0, 1) or _true(row.get("ZTRASHEDSTATE")):
+            continue
+        item_kind = "video" if row["ZKIND"] == 1 else "photo"
+        filename = row["ZFILENAME"] if isinstance(row["ZFILENAME"], str) else ""
+        directory = row.get("ZDIRECTORY")
+        latitude, longitude = _number(row.get("ZLATITUDE")), _number(row.get("ZLONGITUDE"))
+        items.append(
+            {
+                "id": row["Z_PK"],
+                "entry": {"domain": "CameraRollDomain", "relative_path": f"Media/{directory}/{filename}"}
+                if directory and filename
+                else None,
+                "filename": filename,
+                "kind": item_kind,
+                "taken_at": _time(row.get("ZDATECREATED")),
+                "width": row.get("ZWIDTH") if isinstance(row.get("ZWIDTH"), int) else None,
+                "height": row.get("ZHEIGHT") if isinstance(row.get("ZHEIGHT"), int) else None,
+                "duration_seconds": _number(row.get("ZDURATION")) if item_kind == "video" else None,
+                "favorite": _true(row.get("ZFAVORITE")),
+                "hidden": _true(row.get("ZHIDDEN")),
+                "latitude": None if latitude == -180 else latitude,
+                "longitude": None if longitude == -180 else longitude,
+                "file_id": None,
+            }
+        )
+    items = [
+        item
+        for item in items
+        if (kind is None or item["kind"] == kind)
+        and (favorite is None or item["favorite"] == favorite)
+        and (since is None or (item["taken_at"] is not None and item["taken_at"] >= since))
+        and (until is None or (item["taken_at"] is not None and item["taken_at"] <= until))
+    ]
+    items.sort(key=lambda item: item["id"])
+    items.sort(key=lambda item: item["taken_at"] or _EPOCH, reverse=True)  # stable: ties keep id order
+    items.sort(key=lambda item: item["taken_at"] is None)
+    return {"items": items[offset : offset + limit], "total": len(items)}
