@@ -2,7 +2,7 @@
 writes and on bytes hypothesis makes up (mostly near-valid), both must accept the same messages, read the
 same fields, and reject the same malformed ones."""
 
-import time
+import tracemalloc
 
 from google.protobuf import descriptor_pb2, descriptor_pool, empty_pb2, message_factory, unknown_fields
 from google.protobuf.message import DecodeError
@@ -80,7 +80,7 @@ def near_valid(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(near_valid() | st.binary(max_size=64))
 @example(b"\x88\x80\x80\x80\x00\x00")  # an overlong (5-byte) tag
 @example(b"\x88\x80\x80\x80\x80\x00\x00")  # a 6-byte tag
@@ -88,10 +88,12 @@ def near_valid(draw: st.DrawFn) -> bytes:
 @example(b"\x08" + b"\x80" * 10 + b"\x00")  # an 11-byte varint
 @example(b"\x12\x80\x80\x80\x80\x80\x80\x80\x80\x01")  # a length of 2**63
 def test_the_reader_reads_what_google_protobuf_reads(data: bytes) -> None:
+    ours = _ours(data)
     if _has_group(data):
-        assert _ours(data) is None
+        assert ours is None
     else:
-        assert _ours(data) == _reference(data)
+        assert ours == _reference(data)
+    assert ours is None or len(ours) <= len(data) // 2  # a field is at least a tag and a byte
 
 
 def _message_class() -> type:
@@ -173,10 +175,15 @@ def test_first_at_follows_a_path_and_answers_none_where_it_stops() -> None:
     assert protobuf.first_at(written, []) == written
 
 
-def test_hostile_input_is_refused_in_linear_time() -> None:
-    # a length far beyond the bytes; a megabyte of one-byte fields: each read once, nothing allocated ahead
-    assert _ours(b"\x12" + _varint(2**62) + b"x") is None
-    many = b"\x08\x01" * 500_000
-    started = time.perf_counter()
-    assert len(list(protobuf.fields(many))) == 500_000
-    assert time.perf_counter() - started < 5
+def test_hostile_input_costs_no_more_than_its_bytes() -> None:
+    # a length far beyond the bytes is refused without allocating it
+    tracemalloc.start()
+    try:
+        assert _ours(b"\x12" + _varint(2**62) + b"x") is None
+        assert _ours(b"\x12" + _varint(2**31) + b"x" * 1000) is None
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    # every field consumes bytes: a megabyte of one-byte fields is 500,000 fields, read once each
+    assert len(list(protobuf.fields(b"\x08\x01" * 500_000))) == 500_000

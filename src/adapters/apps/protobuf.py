@@ -35,9 +35,7 @@ def fields(message: bytes) -> Iterator[Field]:
     (after yielding the fields before)."""
     position, end = 0, len(message)
     while position < end:
-        tag, position = _varint(message, position, _MAX_TAG_BYTES)
-        if tag >= 2**32:
-            raise ProtobufError("a tag is wider than 32 bits")
+        tag, position = _varint(message, position, _MAX_TAG_BYTES)  # at most 32 bits: the range below
         number, wire_type = tag >> 3, tag & 7
         if not 1 <= number <= _MAX_FIELD_NUMBER:
             raise ProtobufError(f"field number {number} is out of range")

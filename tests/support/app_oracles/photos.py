@@ -2,37 +2,12 @@
 Photos.sqlite and its -wal (SQLite applies the WAL), `SELECT *`, and everything else in Python."""
 
 import math
-import shutil
-import sqlite3
-import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from tests.support.app_oracles.sqlite_copy import read_tables
+
 _EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
-
-
-def read_rows(main: bytes, wal: bytes | None, table: str) -> list[dict[str, Any]]:
-    """Every row of `table` as a dict; text that is not UTF-8 decoded with replacement characters."""
-    folder = Path(tempfile.mkdtemp(prefix="oracle-"))
-    try:
-        (folder / "Photos.sqlite").write_bytes(main)
-        if wal is not None:
-            (folder / "Photos.sqlite-wal").write_bytes(wal)
-        connection = sqlite3.connect(folder / "Photos.sqlite")
-        connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
-        connection.row_factory = sqlite3.Row
-        try:
-            return [dict(row) for row in connection.execute(f"SELECT * FROM {table}")]  # noqa: S608
-        finally:
-            connection.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def table_of(main: bytes, wal: bytes | None) -> str:
-    names = {row["name"] for row in read_rows(main, wal, "sqlite_master")}
-    return "ZASSET" if "ZASSET" in names else "ZGENERICASSET"
 
 
 def _time(value: object) -> datetime | None:
@@ -64,8 +39,9 @@ def photos(
     offset: int = 0,
 ) -> dict[str, Any]:
     """{"items": [asdict(Photo), ...], "total": matches}."""
+    tables = read_tables(main, wal, "ZASSET", "ZGENERICASSET")
     items = []
-    for row in read_rows(main, wal, table_of(main, wal)):
+    for row in tables.get("ZASSET", tables.get("ZGENERICASSET", [])):
         if row["ZKIND"] not in (0, 1) or _true(row.get("ZTRASHEDSTATE")):
             continue
         item_kind = "video" if row["ZKIND"] == 1 else "photo"
