@@ -22,6 +22,7 @@ from ios_backup_api.entrypoints.http.controllers.content import ContentControlle
 from ios_backup_api.entrypoints.http.controllers.health import HealthController
 from ios_backup_api.entrypoints.http.controllers.manifest import ManifestController
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionsController
+from ios_backup_api.entrypoints.http.controllers.views import ViewsController
 from ios_backup_api.entrypoints.http.errors import STATUS_OF, domain_error_handler, range_error_handler
 from ios_backup_api.entrypoints.http.headers import add_response_headers
 from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
@@ -87,7 +88,13 @@ def create_app(
     public = DishkaRouter(path="/", route_handlers=[HealthController])
     protected = DishkaRouter(
         path="/",
-        route_handlers=[BackupsController, SessionsController, ManifestController, ContentController],
+        route_handlers=[
+            BackupsController,
+            SessionsController,
+            ManifestController,
+            ContentController,
+            ViewsController,
+        ],
         guards=[api_token_guard(api_token)],
         security=[{"ApiToken": []}],
     )
