@@ -33,8 +33,13 @@ VERSIONS = [13, 14, 15, 16, 17, 18]
 SOURCE = SOURCES[ViewName.PHOTOS]
 
 
-def _read(main: bytes, wal: bytes | None, query: ViewQuery) -> ViewPage[Photo]:
-    return asyncio.run(SqlitePhotosReader().photos(in_memory(SOURCE, main, wal), query))
+def _read(main: bytes, wal: bytes | None, query: ViewQuery, prefix_rows: int = 1000) -> ViewPage[Photo]:
+    reader = SqlitePhotosReader(prefix_rows=prefix_rows)
+    return asyncio.run(reader.photos(in_memory(SOURCE, main, wal), query))
+
+
+# Both ways to a page: a prefix of the order (the first pages), and the whole order sorted once.
+PREFIX_ROWS = pytest.mark.parametrize("prefix_rows", [0, 1000], ids=["sorted", "prefix"])
 
 
 def _sqlite_cli(main: bytes, wal: bytes | None, sql: str) -> str:
@@ -130,23 +135,27 @@ def _queries(expected_all: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def test_every_field_order_and_filter_equal_the_oracle(library: tuple[int, dict[str, bytes]]) -> None:
+@PREFIX_ROWS
+def test_every_field_order_and_filter_equal_the_oracle(
+    library: tuple[int, dict[str, bytes]], prefix_rows: int
+) -> None:
     _, files = library
     main, wal = _database(files)
     everything = oracle.photos(main, wal, limit=1000)
     assert everything["total"] >= 10
     for filters in _queries(everything["items"]):
-        assert _as_dicts(_read(main, wal, ViewQuery(limit=1000, **filters))) == oracle.photos(
-            main, wal, limit=1000, **filters
-        ), filters
+        page = _read(main, wal, ViewQuery(limit=1000, **filters), prefix_rows)
+        assert _as_dicts(page) == oracle.photos(main, wal, limit=1000, **filters), filters
 
 
-def test_pages_slice_the_same_order(library: tuple[int, dict[str, bytes]]) -> None:
+@pytest.mark.parametrize("prefix_rows", [0, 7, 1000])  # sorted, the first pages by prefix, all by prefix
+def test_pages_slice_the_same_order(library: tuple[int, dict[str, bytes]], prefix_rows: int) -> None:
     _, files = library
     main, wal = _database(files)
     database = in_memory(SOURCE, main, wal)
+    reader = SqlitePhotosReader(prefix_rows=prefix_rows)
     for offset in range(0, 16, 3):
-        page = asyncio.run(SqlitePhotosReader().photos(database, ViewQuery(limit=3, offset=offset)))
+        page = asyncio.run(reader.photos(database, ViewQuery(limit=3, offset=offset)))
         assert _as_dicts(page) == oracle.photos(main, wal, limit=3, offset=offset)
         assert (page.limit, page.offset) == (3, offset)
 
@@ -276,3 +285,24 @@ def test_the_same_seed_writes_the_same_library() -> None:
     assert {k: v for k, v in first.items() if k != wal} == {k: v for k, v in again.items() if k != wal}
     assert oracle.photos(*_database(first)) == oracle.photos(*_database(again))
     assert oracle.photos(*_database(first)) != oracle.photos(*_database(other))
+
+
+@PREFIX_ROWS
+def test_times_a_microsecond_apart_order_and_bound_as_they_show(prefix_rows: int) -> None:
+    # stored times nearer than the rounding to microseconds: shown equal or not, on either side of a bound
+    times = [100.0, 100.0000004, 99.9999996, 100.0000006, 100.000001, 100.0004, 99.9996, 99.99999949]
+    times += [7.0, 7.0, 50.0000001, 50.0000002, 50.0000003, 50.0000004]  # 50 s: stored against the id order
+    main = _custom(
+        "CREATE TABLE ZASSET "
+        "(Z_PK INTEGER PRIMARY KEY, ZKIND INTEGER, ZFILENAME VARCHAR, ZDATECREATED TIMESTAMP)",
+        tuple((pk, 0, f"{pk}.JPG", moment) for pk, moment in enumerate(times, start=1)),
+        "INSERT INTO ZASSET VALUES (?, ?, ?, ?)",
+    )
+    bound = datetime(2001, 1, 1, 0, 1, 40, tzinfo=UTC)  # 100 s
+    for filters in ({}, {"since": bound}, {"until": bound}, {"since": bound, "until": bound}):
+        for limit, offset in [(100, 0), (2, 0), (3, 1), (4, 4)] + [(1, offset) for offset in range(14)]:
+            page = _read(main, None, ViewQuery(limit=limit, offset=offset, **filters), prefix_rows)
+            assert _as_dicts(page) == oracle.photos(main, limit=limit, offset=offset, **filters), (
+                filters,
+                offset,
+            )

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
 from ios_backup_api.adapters.apps.protobuf import ProtobufError, first_at
 from ios_backup_api.adapters.apps.sqlite_values import (
-    APPLE_MICROSECONDS,
     FLAG_SQL,
+    NEWEST_FIRST,
     flag,
+    newest_first,
     register_functions,
     text,
 )
@@ -111,10 +112,6 @@ class _Schema:
         return f"COALESCE({', '.join(present)}, NULL)" if present else "NULL"
 
     @property
-    def modified_microseconds(self) -> str:
-        return f"{APPLE_MICROSECONDS}({self.column('ZMODIFICATIONDATE1')})"
-
-    @property
     def kept_notes(self) -> str:
         deleted = self.column("ZMARKEDFORDELETION")
         return f"n.Z_ENT = {self.note_entity} AND NOT {FLAG_SQL.format(deleted)}"
@@ -157,12 +154,12 @@ def _schema(db: SqliteAppDatabase, connection: sqlite3.Connection) -> _Schema:
 
 
 def _ordered_ids(connection: sqlite3.Connection, schema: _Schema) -> list[int]:
-    modified = schema.modified_microseconds
+    modified = schema.column("ZMODIFICATIONDATE1")
     sql = (
-        f"SELECT n.Z_PK FROM {TABLE} n WHERE {schema.kept_notes} "  # noqa: S608 - names are this module's
-        f"ORDER BY {modified} IS NULL, {modified} DESC, n.Z_PK"
+        f"SELECT n.Z_PK, {modified} FROM {TABLE} n WHERE {schema.kept_notes} "  # noqa: S608 - our names
+        + NEWEST_FIRST.format(modified)
     )
-    return [pk for (pk,) in connection.execute(sql)]
+    return newest_first(connection.execute(sql).fetchall())
 
 
 def _note(row: tuple[object, ...], body_text: Callable[[object], str | None]) -> Note:

@@ -6,6 +6,8 @@ APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 _NANOSECONDS_FROM = 10**11
 """A value this large is nanoseconds: as seconds it would be after the year 5000 (sms.db since iOS 11)."""
 _FARTHEST = (datetime(9999, 12, 31, tzinfo=UTC) - APPLE_EPOCH).total_seconds()
+FARTHEST_SECONDS = _FARTHEST
+"""Seconds since 2001 are a time only strictly between minus and plus this (what SQL filters must know)."""
 
 
 def from_apple_seconds(value: float | int | None) -> datetime | None:
