@@ -19,6 +19,13 @@ def _time(value: object) -> datetime | None:
         return None
 
 
+def _text(value: object) -> str | None:
+    """Whatever a text column holds, as text (a BLOB's bytes decoded, replacing what is not UTF-8)."""
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
@@ -45,8 +52,8 @@ def photos(
         if row["ZKIND"] not in (0, 1) or _true(row.get("ZTRASHEDSTATE")):
             continue
         item_kind = "video" if row["ZKIND"] == 1 else "photo"
-        filename = row["ZFILENAME"] if isinstance(row["ZFILENAME"], str) else ""
-        directory = row.get("ZDIRECTORY")
+        filename = _text(row["ZFILENAME"]) or ""
+        directory = _text(row.get("ZDIRECTORY"))
         latitude, longitude = _number(row.get("ZLATITUDE")), _number(row.get("ZLONGITUDE"))
         items.append(
             {
