@@ -21,6 +21,7 @@ from ios_backup_api.entrypoints.http.controllers.backups import BackupsControlle
 from ios_backup_api.entrypoints.http.controllers.content import ContentController
 from ios_backup_api.entrypoints.http.controllers.health import HealthController
 from ios_backup_api.entrypoints.http.controllers.manifest import ManifestController
+from ios_backup_api.entrypoints.http.controllers.media_views import MediaController
 from ios_backup_api.entrypoints.http.controllers.people_views import PeopleController
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionsController
 from ios_backup_api.entrypoints.http.controllers.views import ViewsController
@@ -100,6 +101,7 @@ def create_app(
             ContentController,
             ViewsController,
             PeopleController,
+            MediaController,
         ],
         guards=[api_token_guard(api_token)],
         security=[{"ApiToken": []}],

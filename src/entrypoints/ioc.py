@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ios_backup_api.adapters.apps.calls import SqliteCallsReader
 from ios_backup_api.adapters.apps.contacts import SqliteContactsReader
 from ios_backup_api.adapters.apps.databases import SqliteAppDatabases
+from ios_backup_api.adapters.apps.notes import SqliteNotesReader
+from ios_backup_api.adapters.apps.photos import SqlitePhotosReader
 from ios_backup_api.adapters.backup_folder.file_work import FileWork
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
@@ -30,7 +32,13 @@ from ios_backup_api.domain.ports.library import BackupLibrary
 from ios_backup_api.domain.ports.sessions import KeySealer, SessionStore
 from ios_backup_api.domain.ports.tokens import TokenSource
 from ios_backup_api.domain.ports.vault import BackupVault
-from ios_backup_api.domain.ports.views import AppDatabases, CallsReader, ContactsReader
+from ios_backup_api.domain.ports.views import (
+    AppDatabases,
+    CallsReader,
+    ContactsReader,
+    NotesReader,
+    PhotosReader,
+)
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
@@ -164,6 +172,14 @@ class AppViewsProvider(Provider):
     reading = provide(ViewReading)
     contacts = provide(SqliteContactsReader, provides=ContactsReader)
     calls = provide(SqliteCallsReader, provides=CallsReader)
+
+    @provide
+    def photos(self) -> PhotosReader:
+        return SqlitePhotosReader()
+
+    @provide
+    def notes(self) -> NotesReader:
+        return SqliteNotesReader()
 
 
 def default_providers() -> tuple[Provider, ...]:
