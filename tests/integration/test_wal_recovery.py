@@ -123,7 +123,8 @@ def test_the_copy_opens_without_a_log_and_the_inputs_are_left_alone() -> None:
         _filling([], schema=True),  # type: ignore[arg-type]
         _filling([[("INSERT INTO t (k) VALUES (?)", (1,))]], schema=False),  # type: ignore[arg-type]
     )
-    assert wal is not None and database[18:20] == b"\x02\x02"
+    assert wal is not None
+    assert database[18:20] == b"\x02\x02"
     before = (bytes(database), bytes(wal))
     result = applied(database, wal)
     assert result[18:20] == b"\x01\x01"

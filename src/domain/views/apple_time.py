@@ -27,5 +27,10 @@ def from_apple_time(value: float | int | None) -> datetime | None:
     return from_apple_seconds(value)
 
 
+SECONDS_HELD = (_EARLIEST, _FARTHEST)
+"""The seconds since 2001 that `from_apple_seconds` makes a time of (bounds excluded): a reader that orders
+or bounds by time in SQL treats the others as no time, as the conversion does."""
+
+
 def to_apple_seconds(moment: datetime) -> float:
     return (moment - APPLE_EPOCH).total_seconds()
