@@ -22,7 +22,7 @@ from ios_backup_api.adapters.backup_writer.apps.typedstream import attributed_bo
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
-from tests.support.app_loading import loaded
+from tests.support.app_databases import in_memory as loaded
 from tests.support.app_oracles import messages as oracle
 from tests.support.app_views import agree, answer, assert_unreadable, rewritten, sqlite3_cli
 from tests.support.typedstream_reference import reference_text

@@ -14,7 +14,7 @@ from ios_backup_api.adapters.apps.whatsapp import SqliteWhatsAppReader
 from ios_backup_api.adapters.backup_writer.apps.whatsapp import DATABASE, DOMAIN, schema, whatsapp_entries
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
-from tests.support.app_loading import loaded
+from tests.support.app_databases import in_memory as loaded
 from tests.support.app_oracles import whatsapp as oracle
 from tests.support.app_views import agree, answer, assert_unreadable, rewritten, sqlite3_cli
 

@@ -14,7 +14,7 @@ import pytest
 
 from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.views.pages import EntryRef, ViewPage, ViewQuery
-from tests.support.app_loading import loaded
+from tests.support.app_databases import in_memory as loaded
 
 PAGES = ((1000, 0), (2, 0), (2, 3), (7, 7), (7, 28), (7, 35), (7, 100))
 """(limit, offset): the whole, the first pages, pages across the top-3 boundary, the last, past the end."""

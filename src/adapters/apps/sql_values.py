@@ -1,14 +1,15 @@
 """SQL pieces the Messages and WhatsApp readers share: values as apps leave them (any type in any column) and
 Apple times as whole microseconds since 2001, so SQL orders and bounds them as the records show them."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from ios_backup_api.adapters.apps.sqlite_values import integer, text
 from ios_backup_api.domain.errors import ViewUnreadableError
-from ios_backup_api.domain.views.apple_time import APPLE_EPOCH
+from ios_backup_api.domain.views.apple_time import APPLE_EPOCH, SECONDS_HELD
 
+__all__ = ["integer", "text"]  # the values as every app reader reads them (sqlite_values)
 _MICROSECOND = timedelta(microseconds=1)
-_EARLIEST = (datetime(1, 1, 2, tzinfo=UTC) - APPLE_EPOCH).total_seconds()
-_FARTHEST = (datetime(9999, 12, 31, tzinfo=UTC) - APPLE_EPOCH).total_seconds()
+_EARLIEST, _FARTHEST = SECONDS_HELD
 _NANOSECONDS_FROM = 10**11
 
 
@@ -62,20 +63,6 @@ def number_sql(column: str | None) -> str:
 def flag_sql(column: str) -> str:
     """A boolean column: a non-zero number is true; NULL, text and blobs are false."""
     return f"(typeof({column}) IN ('integer', 'real') AND {column} != 0)"
-
-
-def text(value: object) -> str | None:
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def integer(value: object) -> int | None:
-    return value if isinstance(value, int) else None
-
-
-def folded(value: str | None) -> str | None:
-    return None if value is None else value.casefold()
 
 
 def require(columns: frozenset[str], database: str, table: str, needed: tuple[str, ...]) -> None:

@@ -7,15 +7,13 @@ in `attributedBody` (an NSAttributedString typedstream); group chats join severa
 MediaDomain. The newest messages are in the `-wal` file when `wal`.
 """
 
-import io
 import random
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image
-
+from ios_backup_api.adapters.backup_writer.apps.media_files import jpeg
 from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
 from ios_backup_api.adapters.backup_writer.apps.typedstream import attributed_body
 from ios_backup_api.adapters.backup_writer.spec import SyntheticEntry, SyntheticFile
@@ -148,13 +146,6 @@ def _insert(connection: sqlite3.Connection, rows: _Rows) -> None:
         for columns, values in by_columns.items():
             marks = ", ".join("?" * len(columns))
             connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)  # noqa: S608 - our own table names
-
-
-def jpeg(width: int, height: int, shade: int) -> bytes:
-    """A small real JPEG of one colour (what an attachment's bytes are in the generated backups)."""
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (shade % 256, (shade * 7) % 256, (shade * 13) % 256)).save(out, "JPEG")
-    return out.getvalue()
 
 
 _HANDLES = (

@@ -12,7 +12,7 @@ import sqlite3
 import uuid
 from typing import Any
 
-from ios_backup_api.adapters.backup_writer.apps.messages import jpeg
+from ios_backup_api.adapters.backup_writer.apps.media_files import jpeg
 from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
 from ios_backup_api.adapters.backup_writer.spec import SyntheticEntry, SyntheticFile
 
