@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ios_backup_api.adapters.backup_writer.apps.database_entries import database_entries
 from ios_backup_api.adapters.backup_writer.apps.media_files import jpeg
-from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
 from ios_backup_api.adapters.backup_writer.apps.typedstream import attributed_body
 from ios_backup_api.adapters.backup_writer.spec import SyntheticEntry, SyntheticFile
 
@@ -182,16 +182,11 @@ def messages_entries(ios: int, *, wal: bool, seed: int = 0, scale: int | None = 
     `attributedBody` (iOS 16 and later), attachments (one whose file is not in the backup, one without a
     filename) and a message in no chat; `scale` writes that many messages instead, for benchmarks."""
     rows, attachments, newest_from = _content(ios, random.Random(seed), scale)
-    older, newest = _split(rows, newest_from) if wal else (rows, None)
-    main, wal_bytes = database_files(
-        lambda connection: _create(connection, ios, older),
-        (lambda connection: _insert(connection, newest)) if newest is not None else None,
+    older, newest = _split(rows, newest_from)
+    entries = database_entries(
+        HOME, DATABASE, lambda c: _create(c, ios, older), lambda c: _insert(c, newest), wal=wal
     )
-    entries: list[SyntheticEntry] = [SyntheticFile(HOME, DATABASE, main, protection_class=3)]
-    if wal_bytes is not None:
-        entries.append(SyntheticFile(HOME, DATABASE + "-wal", wal_bytes, protection_class=3))
-    entries += [SyntheticFile(MEDIA, path, content, protection_class=3) for path, content in attachments]
-    return entries
+    return entries + [SyntheticFile(MEDIA, path, content) for path, content in attachments]
 
 
 def _create(connection: sqlite3.Connection, ios: int, rows: _Rows) -> None:

@@ -12,8 +12,8 @@ import sqlite3
 import uuid
 from typing import Any
 
+from ios_backup_api.adapters.backup_writer.apps.database_entries import database_entries
 from ios_backup_api.adapters.backup_writer.apps.media_files import jpeg
-from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
 from ios_backup_api.adapters.backup_writer.spec import SyntheticEntry, SyntheticFile
 
 DOMAIN = "AppDomainGroup-group.net.whatsapp.WhatsApp.shared"
@@ -134,14 +134,10 @@ def whatsapp_entries(ios: int, *, wal: bool, seed: int = 0) -> list[SyntheticEnt
     rng = random.Random(seed)
     rows, files = _content(rng)
     split = next(i for i, (table, row) in enumerate(rows) if table == "ZWAMESSAGE" and row["Z_PK"] > 26)
-    older, newest = (rows[:split], rows[split:]) if wal else (rows, [])
-    main, wal_bytes = database_files(
-        lambda connection: _create(connection, ios, older),
-        (lambda connection: _insert(connection, newest)) if wal else None,
+    older, newest = rows[:split], rows[split:]
+    entries = database_entries(
+        DOMAIN, DATABASE, lambda c: _create(c, ios, older), lambda c: _insert(c, newest), wal=wal
     )
-    entries: list[SyntheticEntry] = [SyntheticFile(DOMAIN, DATABASE, main)]
-    if wal_bytes is not None:
-        entries.append(SyntheticFile(DOMAIN, DATABASE + "-wal", wal_bytes))
     return entries + [SyntheticFile(DOMAIN, MEDIA_ROOT + path, content) for path, content in files]
 
 
