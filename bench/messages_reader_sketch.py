@@ -48,9 +48,10 @@ async def timed(call: Callable[[], Awaitable[Any]]) -> float:
 
 async def main(count: int) -> None:
     start = time.perf_counter()
-    database_file = messages_entries(17, wal=False, scale=count)[0]
-    assert isinstance(database_file, SyntheticFile)
-    data = database_file.read_bytes()
+    entries = messages_entries(17, wal=False, scale=count)
+    data = next(
+        e for e in entries if isinstance(e, SyntheticFile) and e.relative_path == DATABASE
+    ).read_bytes()
     print(
         f"generated {count:,} messages ({len(data) / 2**20:.0f} MiB) in {time.perf_counter() - start:.1f} s"
     )
