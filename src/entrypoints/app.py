@@ -18,6 +18,7 @@ from ios_backup_api.domain.errors import DomainError
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.auth import API_TOKEN_HEADER, api_token_guard
 from ios_backup_api.entrypoints.http.controllers.backups import BackupsController
+from ios_backup_api.entrypoints.http.controllers.chat_views import MessagesController, WhatsAppController
 from ios_backup_api.entrypoints.http.controllers.content import ContentController
 from ios_backup_api.entrypoints.http.controllers.health import HealthController
 from ios_backup_api.entrypoints.http.controllers.manifest import ManifestController
@@ -100,6 +101,8 @@ def create_app(
             ManifestController,
             ContentController,
             ViewsController,
+            MessagesController,
+            WhatsAppController,
             PeopleController,
             MediaController,
         ],

@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ios_backup_api.adapters.apps.calls import SqliteCallsReader
 from ios_backup_api.adapters.apps.contacts import SqliteContactsReader
 from ios_backup_api.adapters.apps.databases import SqliteAppDatabases
+from ios_backup_api.adapters.apps.messages import SqliteMessagesReader
 from ios_backup_api.adapters.apps.notes import SqliteNotesReader
 from ios_backup_api.adapters.apps.photos import SqlitePhotosReader
+from ios_backup_api.adapters.apps.whatsapp import SqliteWhatsAppReader
 from ios_backup_api.adapters.backup_folder.file_work import FileWork
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
@@ -36,8 +38,10 @@ from ios_backup_api.domain.ports.views import (
     AppDatabases,
     CallsReader,
     ContactsReader,
+    MessagesReader,
     NotesReader,
     PhotosReader,
+    WhatsAppReader,
 )
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
@@ -172,6 +176,14 @@ class AppViewsProvider(Provider):
     reading = provide(ViewReading)
     contacts = provide(SqliteContactsReader, provides=ContactsReader)
     calls = provide(SqliteCallsReader, provides=CallsReader)
+
+    @provide
+    def messages(self) -> MessagesReader:
+        return SqliteMessagesReader()
+
+    @provide
+    def whatsapp(self) -> WhatsAppReader:
+        return SqliteWhatsAppReader()
 
     @provide
     def photos(self) -> PhotosReader:
