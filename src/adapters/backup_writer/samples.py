@@ -4,6 +4,7 @@ import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from ios_backup_api.adapters.backup_writer.apps.phone import with_apps
 from ios_backup_api.adapters.backup_writer.spec import (
     DEFAULT_DPIC_ITERATIONS,
     DEFAULT_ITER_ITERATIONS,
@@ -141,8 +142,10 @@ def rich_backup(
 
 
 def demo_backups(dpic_iterations: int = DEFAULT_DPIC_ITERATIONS) -> list[tuple[str, SyntheticBackup]]:
-    """(folder name, spec): one backup encrypted with DEMO_PASSPHRASE and one unencrypted iPad backup."""
-    encrypted = rich_backup(DEMO_PASSPHRASE, dpic_iterations)
+    """(folder name, spec): one backup encrypted with DEMO_PASSPHRASE and one unencrypted iPad backup, each
+    with the app databases of its iOS version (messages, WhatsApp, contacts, calls, photos, notes; the
+    iPhone's newest rows in their `-wal`s) for the typed views."""
+    encrypted = with_apps(rich_backup(DEMO_PASSPHRASE, dpic_iterations), 17, wal=True, seed=17)
     unencrypted = replace(
         rich_backup(None, dpic_iterations),
         udid="3f2a9c4b5d6e7f8091a2b3c4d5e6f708192a3b4c",
@@ -155,4 +158,5 @@ def demo_backups(dpic_iterations: int = DEFAULT_DPIC_ITERATIONS) -> list[tuple[s
         last_backup_at=datetime(2024, 5, 20, 18, 45, tzinfo=UTC),
         product_name="iPad Air (4th generation)",
     )
+    unencrypted = with_apps(unencrypted, 16, wal=False, seed=16)
     return [(backup.udid, backup) for backup in (encrypted, unencrypted)]
