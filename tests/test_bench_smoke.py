@@ -14,6 +14,7 @@ PROGRAMS = {
     "manifest_pages.py": ["## Manifest pages", "| page of 100, domain filter", "| distinct domains: p50 |"],
     "refresh.py": ["## Refresh", "| refresh, nothing changed: 2 backups of"],
     "memory.py": ["## Memory", "| memory of the unlocked backup"],
+    "views.py": ["## Typed views", "| messages: later pages of 100", "| notes: first page |"],
 }
 
 

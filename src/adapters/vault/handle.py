@@ -28,8 +28,10 @@ class IosOpenBackup:
         keys: UnlockedKeybag | None,
         release: Callable[[], Awaitable[None]],
         lane: FolderLane,
+        version: str,
     ) -> None:
         self._folder = folder
+        self._version = version
         self._reading = Reading(lane, lambda: self.is_open)
         self._manifest = manifest
         self._keys = keys
@@ -38,6 +40,10 @@ class IosOpenBackup:
     @property
     def passphrase_key(self) -> bytes | None:
         return None if self._keys is None else self._keys.passphrase_key
+
+    @property
+    def version(self) -> str:
+        return self._version
 
     @property
     def is_open(self) -> bool:

@@ -129,7 +129,9 @@ class IosBackupVault:
             if keys is not None:
                 keys.forget()
             raise
-        return IosOpenBackup(folder, manifest, keys, partial(self._manifests.release, version), lane)
+        return IosOpenBackup(
+            folder, manifest, keys, partial(self._manifests.release, version), lane, fingerprint
+        )
 
     def _allowed_reading(self, size: int) -> float:
         """Seconds allowed folder work that holds the folder, reads its plists and `size` bytes more."""
