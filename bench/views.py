@@ -1,7 +1,7 @@
 """The typed views over HTTP on a phone whose sms.db holds 100,000 messages (its newest in the -wal): the
 first page of each view once the backup is unlocked (the view's database is decrypted into memory by it),
-and later pages at random offsets; beside what a user does today: iphone_backup_decrypt extracts sms.db to disk (its
--wal too), then sqlite3 asks the same page of it."""
+and later pages at random offsets; beside what a user does today: iphone_backup_decrypt extracts sms.db to
+disk (its -wal too), then sqlite3 asks the same page of it."""
 
 import asyncio
 import random
