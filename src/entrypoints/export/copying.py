@@ -1,0 +1,58 @@
+"""One file's plaintext from the vault into a destination tree, under a temporary name until it is whole."""
+
+import asyncio
+from collections.abc import Sequence
+
+from ios_backup_api.adapters.export.tree import DestinationTree
+from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError
+from ios_backup_api.domain.manifest import ByteRange, FileId, ManifestEntry
+from ios_backup_api.domain.ports.vault import FileContent, OpenBackup
+from ios_backup_api.entrypoints.export.progress import Report
+from ios_backup_api.entrypoints.export.times import nanoseconds
+
+INLINE_WRITE_BYTES = 256 << 10
+"""Smaller chunks are written on the event loop's thread: a hop to a worker would cost more."""
+
+
+async def copy_file(
+    backup: OpenBackup, entry: ManifestEntry, tree: DestinationTree, parts: Sequence[str], report: Report
+) -> None:
+    """The regular file `entry` to `parts` of `tree`, with its time; one it can't be is told to `report`."""
+    try:
+        content = await backup.content(FileId(entry.file_id))
+        await copy_content(content, tree, parts, nanoseconds(entry.modified_at), report)
+    except (EntryNotFoundError, CorruptBackupError, OSError) as error:
+        report.problem(f"{entry.domain}/{entry.relative_path}: left out, {reason(error)}.")
+        report.file()
+
+
+def reason(error: BaseException) -> str:
+    """The error's sentence, to follow a comma."""
+    if isinstance(error, OSError) and error.strerror and not str(error).startswith(error.strerror):
+        return error.strerror[:1].lower() + error.strerror[1:]
+    text = str(error).rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
+async def copy_content(
+    content: FileContent, tree: DestinationTree, parts: Sequence[str], modified_ns: int | None, report: Report
+) -> None:
+    """Skips a file already there whole (its length and time); else writes it and renames it into place.
+    Whatever stops it midway (a failure, Ctrl-C) leaves no file under its final name."""
+    if tree.is_complete(parts, content.length, modified_ns):
+        report.bytes(content.length)
+        report.file(already_there=True)
+        return
+    partial = tree.partial(parts)
+    try:
+        async for chunk in content.read(ByteRange(0, content.length)):
+            if len(chunk) < INLINE_WRITE_BYTES:
+                partial.write(chunk)
+            else:
+                await asyncio.to_thread(partial.write, chunk)
+            report.bytes(len(chunk))
+        partial.finish(modified_ns)
+    except BaseException:
+        partial.discard()
+        raise
+    report.file()
