@@ -120,23 +120,20 @@ def main() -> int:
     if mvt_run[1] != files + 4:  # Manifest.db and the three plists beside the payloads
         raise RuntimeError(f"mvt wrote {mvt_run[1]} files for {files} and the folder's four")
     work = f"extract {files:,} files, {mebibytes(total)} (encrypted) into a RAM disk"
+    anchors = (
+        ("iphone_backup_decrypt extract_files", library),
+        (f"`mvt-ios decrypt-backup` ({MVT_REQUIREMENT}, its default 4 jobs)", mvt_run),
+    )
     rows = [
         Row(
-            f"{work}: vs iphone_backup_decrypt extract_files",
+            f"{work}: vs {name}",
             f"{seconds(ours[0])} ({rate(ours[2] / ours[0])})",
-            f"{seconds(library[0])} ({rate(library[2] / library[0])})",
-            ratio(ours[0], library[0]),
+            f"{seconds(anchor[0])} ({rate(anchor[2] / anchor[0])})",
+            ratio(ours[0], anchor[0]),
             "< 1×",
-            ours[0] < library[0],
-        ),
-        Row(
-            f"{work}: vs `mvt-ios decrypt-backup` ({MVT_REQUIREMENT}, its default 4 jobs)",
-            f"{seconds(ours[0])} ({rate(ours[2] / ours[0])})",
-            f"{seconds(mvt_run[0])} ({rate(mvt_run[2] / mvt_run[0])})",
-            ratio(ours[0], mvt_run[0]),
-            "< 1×",
-            ours[0] < mvt_run[0],
-        ),
+            ours[0] < anchor[0],
+        )
+        for name, anchor in anchors
     ]
     publish("Extract (`python bench/extract.py`)", rows, args.smoke)
     return 0

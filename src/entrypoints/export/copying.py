@@ -10,9 +10,6 @@ from ios_backup_api.domain.ports.vault import FileContent, OpenBackup
 from ios_backup_api.entrypoints.export.progress import Report
 from ios_backup_api.entrypoints.export.times import nanoseconds
 
-INLINE_WRITE_BYTES = 256 << 10
-"""Smaller chunks are written on the event loop's thread: a hop to a worker would cost more."""
-
 
 async def copy_file(
     backup: OpenBackup, entry: ManifestEntry, tree: DestinationTree, parts: Sequence[str], report: Report
@@ -38,20 +35,24 @@ async def copy_content(
     content: FileContent, tree: DestinationTree, parts: Sequence[str], modified_ns: int | None, report: Report
 ) -> None:
     """Skips a file already there whole (its length and time); else writes it and renames it into place.
-    Whatever stops it midway (a failure, Ctrl-C) leaves no file under its final name."""
-    if tree.is_complete(parts, content.length, modified_ns):
+    Whatever stops it midway (a failure, Ctrl-C) leaves no file under its final name. The file system work
+    runs in worker threads, beside the decryption of other files: the event loop only hands chunks on."""
+    partial = await asyncio.to_thread(tree.partial_unless_complete, parts, content.length, modified_ns)
+    if partial is None:
         report.bytes(content.length)
         report.file(already_there=True)
         return
-    partial = tree.partial(parts)
     try:
+        written = 0
         async for chunk in content.read(ByteRange(0, content.length)):
-            if len(chunk) < INLINE_WRITE_BYTES:
-                partial.write(chunk)
-            else:
+            written += len(chunk)
+            if written < content.length:
                 await asyncio.to_thread(partial.write, chunk)
+            else:  # the last chunk: written, timed and renamed in one hop
+                await asyncio.to_thread(partial.write_and_finish, chunk, modified_ns)
             report.bytes(len(chunk))
-        partial.finish(modified_ns)
+        if not content.length:
+            await asyncio.to_thread(partial.finish, modified_ns)
     except BaseException:
         partial.discard()
         raise
