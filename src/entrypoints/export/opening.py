@@ -1,5 +1,5 @@
 """The backup a command works on: found under the base path `serve` reads, its destination checked, unlocked
-by the vault the server uses (built by the same providers)."""
+by the vault the server uses (built by the server's own providers of it)."""
 
 import os
 from collections.abc import AsyncIterator
@@ -14,7 +14,7 @@ from ios_backup_api.domain.errors import BackupNotFoundError, CorruptBackupError
 from ios_backup_api.domain.ports.vault import BackupVault, OpenBackup
 from ios_backup_api.entrypoints.export.passphrase import PROMPTS, PassphraseSource
 from ios_backup_api.entrypoints.export.problems import CommandError, RefusedDestinationError
-from ios_backup_api.entrypoints.ioc import default_providers
+from ios_backup_api.entrypoints.folder_providers import BackupFolderProvider, SettingsProvider
 from ios_backup_api.entrypoints.settings import PASSPHRASE_VARIABLE, Settings
 
 
@@ -31,7 +31,8 @@ async def opened_backup(
 ) -> AsyncIterator[Opened]:
     """The unlocked backup, once `destination` is known to be neither in nor around its folder or the base
     path. Raises `CommandError` (nothing written yet)."""
-    container = make_async_container(*default_providers(), context={Settings: settings})
+    # The server's providers of the folders and the vault: the catalog and the sessions are not needed.
+    container = make_async_container(SettingsProvider(), BackupFolderProvider(), context={Settings: settings})
     try:
         folders = await container.get(BackupFolders)
         folder = folders.folder(backup_id)
