@@ -1,5 +1,6 @@
 """`ios-backup-api extract` of an encrypted backup of 10,000 files and 2 GiB into a RAM disk, beside
-`mvt-ios decrypt-backup` and iphone_backup_decrypt's `extract_files` on the same folder in the same run.
+`mvt-ios decrypt-backup` and iphone_backup_decrypt's `extract_files` on the same folder in the same run; and
+`ios-backup-api decrypt` (the same output as mvt's: a decrypted backup folder) beside mvt.
 Each is a process of its own, timed from its start to its end (key derivation, the manifest, every file);
 the payloads are read once before, so every tool reads them from the page cache."""
 
@@ -94,6 +95,11 @@ def main() -> int:
             {**environment, "IOS_BACKUP_PASSPHRASE": PASSPHRASE},
             scratch / "ours",
         )
+        ours_copy = _timed(
+            [_CLI, "decrypt", EXTRACT_ID, str(scratch / "copy")],
+            {**environment, "IOS_BACKUP_PASSPHRASE": PASSPHRASE},
+            scratch / "copy",
+        )
         library = _timed(
             [sys.executable, _ANCHOR, str(folder), PASSPHRASE, str(scratch / "library")],
             environment,
@@ -117,23 +123,26 @@ def main() -> int:
     for name, (_, count, _) in (("ours", ours), ("iphone_backup_decrypt", library)):
         if count != files:
             raise RuntimeError(f"{name} wrote {count} files of {files}")
-    if mvt_run[1] != files + 4:  # Manifest.db and the three plists beside the payloads
-        raise RuntimeError(f"mvt wrote {mvt_run[1]} files for {files} and the folder's four")
+    for name, (_, count, _) in (("our decrypt", ours_copy), ("mvt", mvt_run)):
+        if count != files + 4:  # Manifest.db and the three plists beside the payloads
+            raise RuntimeError(f"{name} wrote {count} files for {files} and the folder's four")
     work = f"extract {files:,} files, {mebibytes(total)} (encrypted) into a RAM disk"
-    anchors = (
-        ("iphone_backup_decrypt extract_files", library),
-        (f"`mvt-ios decrypt-backup` ({MVT_REQUIREMENT}, its default 4 jobs)", mvt_run),
+    mvt_name = f"`mvt-ios decrypt-backup` ({MVT_REQUIREMENT}, its default 4 jobs)"
+    pairs = (
+        (f"{work}: vs iphone_backup_decrypt extract_files", ours, library),
+        (f"{work}: vs {mvt_name}", ours, mvt_run),
+        (f"decrypted copy of the same backup (`ios-backup-api decrypt`): vs {mvt_name}", ours_copy, mvt_run),
     )
     rows = [
         Row(
-            f"{work}: vs {name}",
-            f"{seconds(ours[0])} ({rate(ours[2] / ours[0])})",
+            name,
+            f"{seconds(mine[0])} ({rate(mine[2] / mine[0])})",
             f"{seconds(anchor[0])} ({rate(anchor[2] / anchor[0])})",
-            ratio(ours[0], anchor[0]),
+            ratio(mine[0], anchor[0]),
             "< 1×",
-            ours[0] < anchor[0],
+            mine[0] < anchor[0],
         )
-        for name, anchor in anchors
+        for name, mine, anchor in pairs
     ]
     publish("Extract (`python bench/extract.py`)", rows, args.smoke)
     return 0

@@ -2,6 +2,7 @@
 writer made; the results read by `diff`, sqlite3, iphone_backup_decrypt and this service."""
 
 import os
+import pty
 import signal
 import sqlite3
 import subprocess
@@ -358,3 +359,39 @@ def test_decrypt_of_a_manifest_mbdb_backup_keeps_its_layout_and_this_service_rea
     assert extracted.returncode == 0, extracted.stderr
     for entry in regular_files(spec):
         assert (tmp_path / "tree" / entry.domain / entry.relative_path).read_bytes() == entry.read_bytes()
+
+
+def _answered_on_a_terminal(args: list[str], env: dict[str, str], answer: str) -> tuple[int, str]:
+    """Runs the command on a pseudo-terminal of its own, answers its prompt; its status and all it showed."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the command, with the terminal as its controlling one
+        os.execve(CLI, [CLI, *args], env)  # noqa: S606 - the installed command itself, no shell
+    shown = b""
+    answered = False
+    while True:
+        try:
+            data = os.read(terminal, 4096)
+        except OSError:  # the command ended: the terminal is gone
+            break
+        if not data:
+            break
+        shown += data
+        if not answered and b"Passphrase of backup" in shown:
+            os.write(terminal, answer.encode() + b"\n")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_the_passphrase_is_asked_on_a_terminal_without_echo(
+    backups: tuple[Path, SyntheticBackup], tmp_path: Path
+) -> None:
+    base, spec = backups
+    out = tmp_path / "out"
+    status, shown = _answered_on_a_terminal(["extract", ENCRYPTED_ID, str(out)], _env(base), PASSPHRASE)
+    assert status == 0, shown
+    assert "Passphrase of backup" in shown
+    assert PASSPHRASE not in shown, "the passphrase was echoed"
+    assert "Extracted" in shown
+    assert _files_written_whole(spec, out) == len(regular_files(spec))
