@@ -279,6 +279,7 @@ def decrypted_copy(backups: tuple[Path, SyntheticBackup], tmp_path: Path) -> tup
     out = tmp_path / "copies" / "deep" / PLAIN_ID
     result = _decrypted(base, out)
     assert result.returncode == 0, result.stderr
+    assert PASSPHRASE not in result.stdout + result.stderr
     return out, spec
 
 

@@ -24,8 +24,16 @@ _MIB = 1 << 20
 class Report:
     """Counts files and bytes done out of `files` and `size`; `problem` tells of an entry left out."""
 
-    def __init__(self, verb: str, files: int, size: int, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        verb: str,
+        files: int,
+        size: int,
+        stream: TextIO | None = None,
+        interval: float = PLAIN_INTERVAL_SECONDS,
+    ) -> None:
         self._verb = verb
+        self._interval = interval
         self.files = files
         self.size = size
         self.files_done = 0
@@ -86,7 +94,7 @@ class Report:
             self._bar.update(self._task, completed=self.bytes_done, files=self._files_text())
             return
         now = time.monotonic()
-        if now - self._last_line >= PLAIN_INTERVAL_SECONDS:
+        if now - self._last_line >= self._interval:
             self._last_line = now
             print(self._plain_line(now), file=self._stream, flush=True)
 
