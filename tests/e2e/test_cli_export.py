@@ -256,8 +256,14 @@ def test_bad_input_is_one_sentence_and_writes_nothing(
         ),
         "into the backup folder": (["extract", ENCRYPTED_ID, str(base / ENCRYPTED_ID / "x")], _env(base), 2),
         "into the base path": (["decrypt", ENCRYPTED_ID, str(base / "copy")], _env(base), 2),
+        "through a link into the backup folder": (
+            ["extract", ENCRYPTED_ID, str(tmp_path / "link" / "x")],
+            _env(base),
+            2,
+        ),
         "around the base path": (["decrypt", ENCRYPTED_ID, str(tmp_path)], _env(base), 2),
     }
+    (tmp_path / "link").symlink_to(base / ENCRYPTED_ID)
     for name, (args, env, status) in cases.items():
         result = _run(args, env)
         assert result.returncode == status, (name, result.stderr)
