@@ -1,14 +1,17 @@
 """One file's plaintext from the vault into a destination tree, under a temporary name until it is whole."""
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from ios_backup_api.adapters.export.tree import DestinationTree
+from ios_backup_api.adapters.export.tree import DestinationTree, PartialFile
 from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError
 from ios_backup_api.domain.manifest import ByteRange, FileId, ManifestEntry
 from ios_backup_api.domain.ports.vault import FileContent, OpenBackup
 from ios_backup_api.entrypoints.export.progress import Report
 from ios_backup_api.entrypoints.export.times import nanoseconds
+
+T = TypeVar("T")
 
 
 async def copy_file(
@@ -37,7 +40,9 @@ async def copy_content(
     """Skips a file already there whole (its length and time); else writes it and renames it into place.
     Whatever stops it midway (a failure, Ctrl-C) leaves no file under its final name. The file system work
     runs in worker threads, beside the decryption of other files: the event loop only hands chunks on."""
-    partial = await asyncio.to_thread(tree.partial_unless_complete, parts, content.length, modified_ns)
+    partial = await _finished(
+        tree.partial_unless_complete, parts, content.length, modified_ns, undo=_discarded
+    )
     if partial is None:
         report.bytes(content.length)
         report.file(already_there=True)
@@ -47,13 +52,39 @@ async def copy_content(
         async for chunk in content.read(ByteRange(0, content.length)):
             written += len(chunk)
             if written < content.length:
-                await asyncio.to_thread(partial.write, chunk)
+                await _finished(partial.write, chunk)
             else:  # the last chunk: written, timed and renamed in one hop
-                await asyncio.to_thread(partial.write_and_finish, chunk, modified_ns)
+                await _finished(partial.write_and_finish, chunk, modified_ns)
             report.bytes(len(chunk))
         if not content.length:
-            await asyncio.to_thread(partial.finish, modified_ns)
+            await _finished(partial.finish, modified_ns)
     except BaseException:
         partial.discard()
         raise
     report.file()
+
+
+async def _finished(call: Callable[..., T], *args: object, undo: Callable[[T], None] | None = None) -> T:
+    """`call(*args)` in a worker thread, to its end (see `to_the_end`); on a cancel, `undo` what it made."""
+    work = asyncio.ensure_future(asyncio.to_thread(call, *args))
+    try:
+        return await to_the_end(work)
+    except asyncio.CancelledError:
+        if undo is not None and not work.cancelled() and work.exception() is None:
+            undo(work.result())
+        raise
+
+
+async def to_the_end(work: "asyncio.Future[T]") -> T:
+    """`work`'s result; a cancel (Ctrl-C) waits for it to end before it goes on, so a file is never closed
+    or removed while a thread still writes to it."""
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])
+        raise
+
+
+def _discarded(partial: PartialFile | None) -> None:
+    if partial is not None:
+        partial.discard()

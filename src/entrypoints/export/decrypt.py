@@ -18,7 +18,7 @@ from ios_backup_api.adapters.vault.handle import IosOpenBackup
 from ios_backup_api.domain.errors import CorruptBackupError
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 from ios_backup_api.domain.services.selection import Selection, selected_entries
-from ios_backup_api.entrypoints.export.copying import copy_file
+from ios_backup_api.entrypoints.export.copying import copy_file, to_the_end
 from ios_backup_api.entrypoints.export.problems import CommandError
 from ios_backup_api.entrypoints.export.progress import Report
 from ios_backup_api.entrypoints.export.workers import each_at_once
@@ -36,7 +36,7 @@ async def decrypt(backup: IosOpenBackup, folder: Path, destination: Path, report
     await each_at_once(selected_entries(backup, Selection(kind=EntryKind.FILE)), copy)
     manifest = tree.partial((MANIFEST_MBDB if backup.flat_payloads else MANIFEST_DB,))
     try:
-        await backup.write_plain_manifest(manifest.fd)
+        await to_the_end(asyncio.ensure_future(backup.write_plain_manifest(manifest.fd)))
         manifest.finish(None)
     except CorruptBackupError as error:
         manifest.discard()
