@@ -58,12 +58,6 @@ class DestinationTree:
             and (modified_ns is None or status.st_mtime_ns == modified_ns)
         )
 
-    def partial_unless_complete(
-        self, parts: Sequence[str], length: int, modified_ns: int | None
-    ) -> "PartialFile | None":
-        """None when the file is there whole (see `is_complete`), else `partial(parts)`."""
-        return None if self.is_complete(parts, length, modified_ns) else self.partial(parts)
-
     def partial(self, parts: Sequence[str]) -> "PartialFile":
         """A file being written at `parts`, its folders made."""
         folder = self.folder(parts[:-1])
@@ -111,10 +105,6 @@ class PartialFile:
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
-
-    def write_and_finish(self, data: bytes | memoryview, modified_ns: int | None) -> None:
-        self.write(data)
-        self.finish(modified_ns)
 
     def finish(self, modified_ns: int | None) -> None:
         if modified_ns is not None:

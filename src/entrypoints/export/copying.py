@@ -39,40 +39,51 @@ async def copy_content(
 ) -> None:
     """Skips a file already there whole (its length and time); else writes it and renames it into place.
     Whatever stops it midway (a failure, Ctrl-C) leaves no file under its final name. The file system work
-    runs in worker threads, beside the decryption of other files: the event loop only hands chunks on."""
-    partial = await _finished(
-        tree.partial_unless_complete, parts, content.length, modified_ns, undo=_discarded
-    )
-    if partial is None:
+    runs in worker threads, beside the decryption of other files (the event loop only hands chunks on): the
+    file is made by the hop that writes its first chunk, and timed and renamed by the one of its last."""
+    if tree.is_complete(parts, content.length, modified_ns):  # one lstat: no hop
         report.bytes(content.length)
         report.file(already_there=True)
         return
+    writing = _Writing(tree, parts, modified_ns)
     try:
         written = 0
         async for chunk in content.read(ByteRange(0, content.length)):
             written += len(chunk)
-            if written < content.length:
-                await _finished(partial.write, chunk)
-            else:  # the last chunk: written, timed and renamed in one hop
-                await _finished(partial.write_and_finish, chunk, modified_ns)
+            await _finished(writing.write, chunk, written == content.length)
             report.bytes(len(chunk))
         if not content.length:
-            await _finished(partial.finish, modified_ns)
+            await _finished(writing.write, b"", True)
     except BaseException:
-        partial.discard()
+        writing.discard()
         raise
     report.file()
 
 
-async def _finished(call: Callable[..., T], *args: object, undo: Callable[[T], None] | None = None) -> T:
-    """`call(*args)` in a worker thread, to its end (see `to_the_end`); on a cancel, `undo` what it made."""
-    work = asyncio.ensure_future(asyncio.to_thread(call, *args))
-    try:
-        return await to_the_end(work)
-    except asyncio.CancelledError:
-        if undo is not None and not work.cancelled() and work.exception() is None:
-            undo(work.result())
-        raise
+class _Writing:
+    """One file being written, made on its first write."""
+
+    def __init__(self, tree: DestinationTree, parts: Sequence[str], modified_ns: int | None) -> None:
+        self._tree = tree
+        self._parts = parts
+        self._modified_ns = modified_ns
+        self._partial: PartialFile | None = None
+
+    def write(self, data: bytes, last: bool) -> None:
+        if self._partial is None:
+            self._partial = self._tree.partial(self._parts)
+        self._partial.write(data)
+        if last:
+            self._partial.finish(self._modified_ns)
+
+    def discard(self) -> None:
+        if self._partial is not None:
+            self._partial.discard()
+
+
+async def _finished(call: Callable[..., None], *args: object) -> None:
+    """`call(*args)` in a worker thread, to its end (see `to_the_end`)."""
+    await to_the_end(asyncio.ensure_future(asyncio.to_thread(call, *args)))
 
 
 async def to_the_end(work: "asyncio.Future[T]") -> T:
@@ -83,8 +94,3 @@ async def to_the_end(work: "asyncio.Future[T]") -> T:
     except asyncio.CancelledError:
         await asyncio.wait([work])
         raise
-
-
-def _discarded(partial: PartialFile | None) -> None:
-    if partial is not None:
-        partial.discard()
