@@ -164,6 +164,13 @@ def test_extract_selects_by_domain_and_path_and_a_second_run_skips_what_is_there
     again = _run(args, env)
     assert again.returncode == 0
     assert f"{len(wanted)} of them already there" in again.stdout
+    # Of the right length but another time: not what the backup holds, so written again.
+    changed = out / HOME / "Library/Sizes/one page.bin"
+    changed.write_bytes(b"x" * changed.stat().st_size)
+    third = _run(args, env)
+    assert third.returncode == 0
+    assert f"{len(wanted) - 1} of them already there" in third.stdout
+    assert changed.read_bytes() == wanted[f"{HOME}/Library/Sizes/one page.bin"]
 
 
 def _files_written_whole(spec: SyntheticBackup, out: Path) -> int:
