@@ -61,8 +61,7 @@ class DestinationTree:
     def partial(self, parts: Sequence[str]) -> "PartialFile":
         """A file being written at `parts`, its folders made."""
         folder = self.folder(parts[:-1])
-        digest = hashlib.sha256(parts[-1].encode("utf-8", "surrogateescape")).hexdigest()[:24]
-        return PartialFile(folder / f"{PARTIAL_PREFIX}{digest}", folder / parts[-1])
+        return PartialFile(folder / _temporary_name(parts[-1]), folder / parts[-1])
 
     def link(self, parts: Sequence[str], target: str, modified_ns: int | None) -> bool:
         """A link at `parts` to `target`; False when the very link is there already. An entry of another
@@ -78,7 +77,7 @@ class DestinationTree:
             if os.readlink(path) == target:
                 _set_times(path, modified_ns)
                 return False
-        temporary = path.with_name(f"{PARTIAL_PREFIX}{hashlib.sha256(path.name.encode()).hexdigest()[:24]}")
+        temporary = path.with_name(_temporary_name(path.name))
         temporary.unlink(missing_ok=True)
         os.symlink(target, temporary)
         _set_times(temporary, modified_ns)
@@ -126,6 +125,11 @@ class PartialFile:
             os.close(self._fd)
             self._fd = -1
         self.temporary.unlink(missing_ok=True)
+
+
+def _temporary_name(name: str) -> str:
+    """The same for the same name (a rerun writes over what a stopped run left), short whatever its length."""
+    return f"{PARTIAL_PREFIX}{hashlib.sha256(name.encode('utf-8', 'surrogateescape')).hexdigest()[:24]}"
 
 
 def _set_times(path: Path, modified_ns: int | None) -> None:
