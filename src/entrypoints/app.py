@@ -9,9 +9,9 @@ from typing import Any
 from dishka import STRICT_VALIDATION, Provider, make_async_container
 from dishka.integrations.litestar import DishkaRouter, setup_dishka
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ios_backup_api.domain.errors import DomainError
@@ -21,7 +21,10 @@ from ios_backup_api.entrypoints.http.controllers.backups import BackupsControlle
 from ios_backup_api.entrypoints.http.controllers.content import ContentController
 from ios_backup_api.entrypoints.http.controllers.health import HealthController
 from ios_backup_api.entrypoints.http.controllers.manifest import ManifestController
+from ios_backup_api.entrypoints.http.controllers.media_views import MediaController
+from ios_backup_api.entrypoints.http.controllers.people_views import PeopleController
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionsController
+from ios_backup_api.entrypoints.http.controllers.views import ViewsController
 from ios_backup_api.entrypoints.http.errors import STATUS_OF, domain_error_handler, range_error_handler
 from ios_backup_api.entrypoints.http.headers import add_response_headers
 from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
@@ -29,6 +32,10 @@ from ios_backup_api.entrypoints.http.requests import JsonErrorsAre400Request
 from ios_backup_api.entrypoints.ioc import default_providers
 from ios_backup_api.entrypoints.settings import Settings
 from ios_backup_api.entrypoints.startup import DatabaseWait, start
+from ios_backup_api.entrypoints.web.assets import offline_swagger, static_files
+from ios_backup_api.entrypoints.web.rendering import template_config
+from ios_backup_api.entrypoints.web.routes import web_routers
+from ios_backup_api.entrypoints.web.signin import BrowserSignIn
 
 logger = logging.getLogger("ios_backup_api")
 _SWEEP_INTERVAL_SECONDS = 30
@@ -87,12 +94,22 @@ def create_app(
     public = DishkaRouter(path="/", route_handlers=[HealthController])
     protected = DishkaRouter(
         path="/",
-        route_handlers=[BackupsController, SessionsController, ManifestController, ContentController],
+        route_handlers=[
+            BackupsController,
+            SessionsController,
+            ManifestController,
+            ContentController,
+            ViewsController,
+            PeopleController,
+            MediaController,
+        ],
         guards=[api_token_guard(api_token)],
         security=[{"ApiToken": []}],
     )
     app = Litestar(
-        route_handlers=[public, protected],
+        route_handlers=[public, static_files(), protected, *web_routers()],
+        state=State({"browser_sign_in": BrowserSignIn(api_token)}),
+        template_config=template_config(),
         on_startup=[scan_once, start_sweeper],
         on_shutdown=[close_container],
         before_send=[add_response_headers],
@@ -148,6 +165,6 @@ def _openapi() -> OpenAPIConfig:
         title="ios-backup-api",
         version="0.1.0",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[offline_swagger()],
         components=Components(security_schemes=scheme),
     )

@@ -6,6 +6,11 @@ from datetime import timedelta
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ios_backup_api.adapters.apps.calls import SqliteCallsReader
+from ios_backup_api.adapters.apps.contacts import SqliteContactsReader
+from ios_backup_api.adapters.apps.databases import SqliteAppDatabases
+from ios_backup_api.adapters.apps.notes import SqliteNotesReader
+from ios_backup_api.adapters.apps.photos import SqlitePhotosReader
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
 from ios_backup_api.adapters.sessions.attempts_memory import InMemoryUnlockAttemptLog
 from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
@@ -22,11 +27,19 @@ from ios_backup_api.domain.ports.library import BackupLibrary
 from ios_backup_api.domain.ports.sessions import KeySealer, SessionStore
 from ios_backup_api.domain.ports.tokens import TokenSource
 from ios_backup_api.domain.ports.vault import BackupVault
+from ios_backup_api.domain.ports.views import (
+    AppDatabases,
+    CallsReader,
+    ContactsReader,
+    NotesReader,
+    PhotosReader,
+)
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.throttle import ThrottlePolicy, UnlockThrottle
 from ios_backup_api.domain.services.unlock_gate import UnlockGate
+from ios_backup_api.domain.services.view_reading import ViewReading
 from ios_backup_api.domain.sessions import SessionLifetime, SessionLimits
 from ios_backup_api.entrypoints.folder_providers import BackupFolderProvider, SettingsProvider
 from ios_backup_api.entrypoints.settings import Settings
@@ -111,6 +124,28 @@ class DomainProvider(Provider):
         return BackupDiscovery(catalog, library, removal_listeners=(sessions,))
 
 
+class AppViewsProvider(Provider):
+    """The typed views: the app databases of unlocked backups, and one reader per app."""
+
+    scope = Scope.APP
+
+    @provide
+    def databases(self, settings: Settings) -> AppDatabases:
+        return SqliteAppDatabases(settings.views.memory_mib << 20, settings.views.query_timeout_seconds)
+
+    reading = provide(ViewReading)
+    contacts = provide(SqliteContactsReader, provides=ContactsReader)
+    calls = provide(SqliteCallsReader, provides=CallsReader)
+
+    @provide
+    def photos(self) -> PhotosReader:
+        return SqlitePhotosReader()
+
+    @provide
+    def notes(self) -> NotesReader:
+        return SqliteNotesReader()
+
+
 def default_providers() -> tuple[Provider, ...]:
     return (
         SettingsProvider(),
@@ -118,4 +153,5 @@ def default_providers() -> tuple[Provider, ...]:
         BackupFolderProvider(),
         SystemProvider(),
         DomainProvider(),
+        AppViewsProvider(),
     )

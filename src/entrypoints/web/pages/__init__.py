@@ -1,0 +1,1 @@
+"""The controllers of the pages under /ui."""
