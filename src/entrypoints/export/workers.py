@@ -14,19 +14,26 @@ async def each_at_once(
     items: AsyncIterator[T], work: Callable[[T], Awaitable[None]], at_once: int = FILES_AT_ONCE
 ) -> None:
     """`work(item)` for every item, `at_once` at a time; the stream is read no further ahead than a few
-    items per worker. The first failure (or a cancel) stops the rest."""
+    items per worker. The first failure stops the rest (the workers drain what is queued, so none waits
+    for another) and is raised."""
     queue: asyncio.Queue[tuple[T] | None] = asyncio.Queue(at_once * 4)
+    failures: list[Exception] = []
 
     async def worker() -> None:
         while (item := await queue.get()) is not None:
-            await work(item[0])
+            if failures:
+                continue
+            try:
+                await work(item[0])
+            except Exception as failure:
+                failures.append(failure)
 
     workers = [asyncio.create_task(worker()) for _ in range(at_once)]
     try:
         async for item in items:
-            await queue.put((item,))
-            if any(task.done() for task in workers):  # a failed worker: stop reading
+            if failures:
                 break
+            await queue.put((item,))
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers)
@@ -34,3 +41,5 @@ async def each_at_once(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+    if failures:
+        raise failures[0]
