@@ -15,6 +15,7 @@ PROGRAMS = {
     "refresh.py": ["## Refresh", "| refresh, nothing changed: 2 backups of"],
     "memory.py": ["## Memory", "| memory of the unlocked backup"],
     "views.py": ["## Typed views", "| messages: later pages of 100", "| notes: first page |"],
+    "extract.py": ["## Extract", "| extract 100 files, 20.0 MiB (encrypted)", "mvt-ios decrypt-backup"],
 }
 
 
