@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from ios_backup_api.domain.errors import DomainError
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.auth import API_TOKEN_HEADER, api_token_guard
+from ios_backup_api.entrypoints.http.controllers.archive import ArchiveController
 from ios_backup_api.entrypoints.http.controllers.backups import BackupsController
 from ios_backup_api.entrypoints.http.controllers.content import ContentController
 from ios_backup_api.entrypoints.http.controllers.health import HealthController
@@ -87,7 +88,13 @@ def create_app(
     public = DishkaRouter(path="/", route_handlers=[HealthController])
     protected = DishkaRouter(
         path="/",
-        route_handlers=[BackupsController, SessionsController, ManifestController, ContentController],
+        route_handlers=[
+            BackupsController,
+            SessionsController,
+            ManifestController,
+            ContentController,
+            ArchiveController,
+        ],
         guards=[api_token_guard(api_token)],
         security=[{"ApiToken": []}],
     )

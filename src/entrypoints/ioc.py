@@ -1,6 +1,6 @@
 """The composition root: dishka providers, one per concern. Creating an object connects to nothing."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 from dishka import Provider, Scope, from_context, provide
@@ -20,6 +20,8 @@ from ios_backup_api.adapters.system.clock import SystemClock
 from ios_backup_api.adapters.system.tokens import SecretsTokenSource
 from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
 from ios_backup_api.adapters.vault.vault import IosBackupVault
+from ios_backup_api.adapters.zip.stream_writer import ZipStreamEncoder
+from ios_backup_api.domain.ports.archive import ArchiveEncoder
 from ios_backup_api.domain.ports.attempts import UnlockAttemptLog
 from ios_backup_api.domain.ports.catalog import BackupCatalog
 from ios_backup_api.domain.ports.clock import Clock
@@ -27,6 +29,7 @@ from ios_backup_api.domain.ports.library import BackupLibrary
 from ios_backup_api.domain.ports.sessions import KeySealer, SessionStore
 from ios_backup_api.domain.ports.tokens import TokenSource
 from ios_backup_api.domain.ports.vault import BackupVault
+from ios_backup_api.domain.services.archive_export import ArchiveExport
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
@@ -105,6 +108,14 @@ class SystemProvider(Provider):
     clock = provide(SystemClock, provides=Clock)
     tokens = provide(SecretsTokenSource, provides=TokenSource)
 
+    @provide
+    def archive_encoder(self) -> Iterator[ArchiveEncoder]:
+        encoder = ZipStreamEncoder()
+        try:
+            yield encoder
+        finally:
+            encoder.close()
+
 
 class DomainProvider(Provider):
     scope = Scope.APP
@@ -139,6 +150,7 @@ class DomainProvider(Provider):
         return SessionLimits(settings.sessions.max_live, settings.sessions.max_live_per_backup)
 
     lifecycle = provide(SessionLifecycle)
+    archive = provide(ArchiveExport)
 
     @provide
     def discovery(
