@@ -74,8 +74,9 @@ def _timestamp_extra(moment: datetime | None) -> bytes:
 
 
 def local_header(head: EntryHead, crc: int = 0, size: int = 0, compressed: int = 0) -> bytes:
-    """`crc` and the sizes are those of a member known whole beforehand; a streamed one has them in its data
-    descriptor (and zeros here, as the format says)."""
+    """`crc` and the sizes of a member known whole beforehand. A streamed member has them in its data
+    descriptor; a stored one whose length is known before its bytes also has its sizes here (the format
+    wants zeros, but a reader that streams the archive can't find the end of stored bytes without them)."""
     time, date = dos_date_time(head.modified_at)
     extra = _timestamp_extra(head.modified_at)
     size_32, compressed_32 = size, compressed
@@ -89,14 +90,17 @@ def local_header(head: EntryHead, crc: int = 0, size: int = 0, compressed: int =
 def data_descriptor(head: EntryHead, crc: int, size: int, compressed: int) -> bytes:
     if head.zip64:
         return _DESCRIPTOR_64.pack(0x08074B50, crc, compressed, size)
-    if size >= LIMIT_32 or compressed >= LIMIT_32:
+    if max(size, compressed) >= LIMIT_32:
         raise ValueError(f"{head.name!r} grew to 4 GiB without the ZIP64 fields its header needed")
     return _DESCRIPTOR_32.pack(0x08074B50, crc, compressed, size)
 
 
-def central_record(head: EntryHead, crc: int, size: int, compressed: int, offset: int) -> bytes:
+def central_record(
+    head: EntryHead, crc: int, size: int, compressed: int, offset: int, zip64_from: int = LIMIT_32
+) -> bytes:
+    """`zip64_from`: sizes and offsets from this up go in the ZIP64 extra field (only a test lowers it)."""
     time, date = dos_date_time(head.modified_at)
-    large = [value for value in (size, compressed, offset) if value >= LIMIT_32]
+    large = [value for value in (size, compressed, offset) if value >= zip64_from]
     extra = _timestamp_extra(head.modified_at)
     if large:
         extra = struct.pack(f"<HH{len(large)}Q", _ZIP64_EXTRA, 8 * len(large), *large) + extra
@@ -112,24 +116,26 @@ def central_record(head: EntryHead, crc: int, size: int, compressed: int, offset
             time,
             date,
             crc,
-            min(compressed, LIMIT_32),
-            min(size, LIMIT_32),
+            LIMIT_32 if compressed >= zip64_from else compressed,
+            LIMIT_32 if size >= zip64_from else size,
             len(head.name),
             len(extra),
             0,  # comment
             0,  # disk
             0,  # internal attributes
             attributes,
-            min(offset, LIMIT_32),
+            LIMIT_32 if offset >= zip64_from else offset,
         )
         + head.name
         + extra
     )
 
 
-def end_of_archive(entries: int, directory_size: int, directory_offset: int) -> bytes:
+def end_of_archive(
+    entries: int, directory_size: int, directory_offset: int, zip64_from: int = LIMIT_32
+) -> bytes:
     """The end of central directory record, after the ZIP64 ones when a count or an offset needs them."""
-    if entries < LIMIT_16 and directory_size < LIMIT_32 and directory_offset < LIMIT_32:
+    if entries < min(LIMIT_16, zip64_from) and max(directory_size, directory_offset) < zip64_from:
         return _END.pack(0x06054B50, 0, 0, entries, entries, directory_size, directory_offset, 0)
     end_64_offset = directory_offset + directory_size
     end_64 = _END_64.pack(
@@ -158,8 +164,8 @@ def end_of_archive(entries: int, directory_size: int, directory_offset: int) -> 
     return end_64 + locator + end
 
 
-def may_reach_4_gib(size: int, method: int) -> bool:
-    """Whether a member of `size` bytes may take 4 GiB or more in the archive: deflate may grow what does not
-    compress, by at most zlib's deflateBound (under 1/2048 plus a few bytes)."""
+def may_reach_4_gib(size: int, method: int, zip64_from: int = LIMIT_32) -> bool:
+    """Whether a member of `size` bytes may take 4 GiB (`zip64_from`) or more in the archive: deflate may grow
+    what does not compress, by at most zlib's deflateBound (under 1/2048 plus a few bytes)."""
     bound = size + (size >> 11) + 64 if method == DEFLATED else size
-    return bound >= LIMIT_32
+    return bound >= zip64_from

@@ -7,9 +7,11 @@ import zlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
+from dataclasses import replace
 
 from ios_backup_api.adapters.zip.records import (
     DEFLATED,
+    LIMIT_32,
     STORED,
     EntryHead,
     central_record,
@@ -35,8 +37,11 @@ class ZipStreamEncoder:
     taken where it arrives, while the vault decrypts the next one in its thread (zlib.crc32 releases the GIL
     too, at several GB/s)."""
 
-    def __init__(self, compression_threads: int = 2) -> None:
+    def __init__(self, compression_threads: int = 2, zip64_from: int = LIMIT_32) -> None:
+        """`zip64_from`: sizes, offsets and counts from this up take ZIP64 fields. Only a test lowers it, to
+        reach the ZIP64 records without writing 4 GiB."""
         self._threads = ThreadPoolExecutor(compression_threads, thread_name_prefix="zip-deflate")
+        self._zip64_from = zip64_from
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
@@ -49,6 +54,11 @@ class ZipStreamEncoder:
         out = _Gathered()
         async with aclosing(members):
             async for member in members:
+                if member.chunks is not None and member.size == 0:
+                    # Surely empty: written whole, so that it needs no data descriptor, which a reader that
+                    # streams the archive could not tell from a stored member's bytes.
+                    await member.chunks.aclose()
+                    member = replace(member, chunks=None)
                 offset = out.position
                 method = (
                     DEFLATED
@@ -61,7 +71,8 @@ class ZipStreamEncoder:
                     member.modified_at,
                     _TYPE_BITS[member.kind] | (member.permissions & 0o7777),
                     streamed=member.chunks is not None,
-                    zip64=member.chunks is not None and may_reach_4_gib(member.size, method),
+                    zip64=member.chunks is not None
+                    and may_reach_4_gib(member.size, method, self._zip64_from),
                 )
                 if member.chunks is None:
                     crc, size, body = zlib.crc32(member.data), len(member.data), member.data
@@ -69,10 +80,11 @@ class ZipStreamEncoder:
                         body = _deflated(member.data)
                     for piece in out.add(local_header(head, crc, size, len(body)), body):
                         yield piece
-                    directory += central_record(head, crc, size, len(body), offset)
+                    directory += central_record(head, crc, size, len(body), offset, self._zip64_from)
                 else:
                     crc = size = compressed = 0
-                    for piece in out.add(local_header(head)):
+                    known = member.size if method == STORED else 0
+                    for piece in out.add(local_header(head, 0, known, known)):
                         yield piece
                     async with aclosing(member.chunks) as chunks:
                         async for plain, sent in self._bodies(chunks, method):
@@ -83,10 +95,12 @@ class ZipStreamEncoder:
                                 yield piece
                     for piece in out.add(data_descriptor(head, crc, size, compressed)):
                         yield piece
-                    directory += central_record(head, crc, size, compressed, offset)
+                    directory += central_record(head, crc, size, compressed, offset, self._zip64_from)
                 count += 1
         start = out.position
-        for piece in out.add(bytes(directory), end_of_archive(count, len(directory), start)):
+        for piece in out.add(
+            bytes(directory), end_of_archive(count, len(directory), start, self._zip64_from)
+        ):
             yield piece
         if last := out.rest():
             yield last
