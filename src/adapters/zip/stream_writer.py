@@ -32,15 +32,15 @@ _SMALL = 64 << 10
 
 
 class ZipStreamEncoder:
-    """`ArchiveEncoder` for ZIP. Stored by default; deflate runs on `compression_threads` worker threads of
-    its own (zlib releases the GIL), so compressing never holds up the event loop. The CRC-32 of a chunk is
-    taken where it arrives, while the vault decrypts the next one in its thread (zlib.crc32 releases the GIL
-    too, at several GB/s)."""
+    """`ArchiveEncoder` for ZIP. Stored by default. The CRC-32 and deflate run on `threads` worker threads of
+    its own (zlib releases the GIL): the event loop only sends, while the vault decrypts the next chunk."""
 
-    def __init__(self, compression_threads: int = 2, zip64_from: int = LIMIT_32) -> None:
+    def __init__(self, threads: int = 2, zip64_from: int = LIMIT_32, threaded_from: int = _SMALL) -> None:
         """`zip64_from`: sizes, offsets and counts from this up take ZIP64 fields. Only a test lowers it, to
-        reach the ZIP64 records without writing 4 GiB."""
-        self._threads = ThreadPoolExecutor(compression_threads, thread_name_prefix="zip-deflate")
+        reach the ZIP64 records without writing 4 GiB. `threaded_from`: chunks of this size and more have
+        their CRC-32 taken in a worker thread, smaller ones at once."""
+        self._threaded_from = threaded_from
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="zip-checksum")
         self._zip64_from = zip64_from
 
     def close(self) -> None:
@@ -82,17 +82,18 @@ class ZipStreamEncoder:
                         yield piece
                     directory += central_record(head, crc, size, len(body), offset, self._zip64_from)
                 else:
-                    crc = size = compressed = 0
                     known = member.size if method == STORED else 0
                     for piece in out.add(local_header(head, 0, known, known)):
                         yield piece
+                    checksum, size, compressed = _Checksum(self._threads, self._threaded_from), 0, 0
                     async with aclosing(member.chunks) as chunks:
                         async for plain, sent in self._bodies(chunks, method):
-                            crc = zlib.crc32(plain, crc)
+                            await checksum.add(plain)
                             size += len(plain)
                             compressed += len(sent)
                             for piece in out.add(sent):
                                 yield piece
+                    crc = await checksum.value()
                     for piece in out.add(data_descriptor(head, crc, size, compressed)):
                         yield piece
                     directory += central_record(head, crc, size, compressed, offset, self._zip64_from)
@@ -116,6 +117,32 @@ class ZipStreamEncoder:
         async for chunk in chunks:
             yield chunk, await loop.run_in_executor(self._threads, compressor.compress, chunk)
         yield b"", await loop.run_in_executor(self._threads, compressor.flush)
+
+
+class _Checksum:
+    """The CRC-32 of a member's bytes, each large chunk's taken in a worker thread while the event loop sends
+    it (and the vault decrypts the next): one at a time, each after the one before."""
+
+    def __init__(self, threads: ThreadPoolExecutor, threaded_from: int) -> None:
+        self._threads = threads
+        self._threaded_from = threaded_from
+        self._value = 0
+        self._running: asyncio.Future[int] | None = None
+
+    async def add(self, data: bytes) -> None:
+        previous = await self.value()
+        if len(data) < self._threaded_from:  # a thread's hop would cost more than the sum
+            self._value = zlib.crc32(data, previous)
+        else:
+            self._running = asyncio.get_running_loop().run_in_executor(
+                self._threads, zlib.crc32, data, previous
+            )
+
+    async def value(self) -> int:
+        if self._running is not None:
+            self._value = await self._running
+            self._running = None
+        return self._value
 
 
 def _deflated(data: bytes) -> bytes:
