@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common.report import Row, machine, parser, table
 
-PROGRAMS = ("unlock.py", "download.py", "manifest_pages.py", "refresh.py", "memory.py")
+PROGRAMS = ("unlock.py", "download.py", "archive.py", "manifest_pages.py", "refresh.py", "memory.py")
 HERE = Path(__file__).resolve().parent
 
 

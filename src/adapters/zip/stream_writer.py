@@ -3,11 +3,12 @@ and sizes follow them in a data descriptor, and the central directory (a few doz
 
 import asyncio
 import stat
-import zlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from dataclasses import replace
+
+from zlib_ng import zlib_ng as zlib
 
 from ios_backup_api.adapters.zip.records import (
     DEFLATED,
