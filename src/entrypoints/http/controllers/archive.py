@@ -3,6 +3,7 @@ from typing import Annotated, Any, Literal
 
 from dishka import FromDishka
 from litestar import Controller, Request, Response, get
+from litestar.datastructures import ResponseHeader
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
@@ -40,6 +41,14 @@ class ArchiveController(Controller):
         "Files whose payload is missing are left out and named in a final MISSING.txt.",
         before_request=no_paging,
         responses={200: zip_content(), **errors(400, 401, 403, 404, 409, 503)},
+        response_headers=[
+            ResponseHeader(
+                "Content-Disposition",
+                documentation_only=True,
+                description="attachment: `<backup_id>.zip`, `<backup_id>-<domain>.zip` with a domain",
+            ),
+            ResponseHeader("Cache-Control", documentation_only=True, description="no-store"),
+        ],
     )
     async def archive(
         self,
