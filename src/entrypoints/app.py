@@ -22,7 +22,9 @@ from ios_backup_api.entrypoints.http.controllers.backups import BackupsControlle
 from ios_backup_api.entrypoints.http.controllers.content import ContentController
 from ios_backup_api.entrypoints.http.controllers.health import HealthController
 from ios_backup_api.entrypoints.http.controllers.manifest import ManifestController
+from ios_backup_api.entrypoints.http.controllers.people_views import PeopleController
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionsController
+from ios_backup_api.entrypoints.http.controllers.views import ViewsController
 from ios_backup_api.entrypoints.http.errors import STATUS_OF, domain_error_handler, range_error_handler
 from ios_backup_api.entrypoints.http.headers import add_response_headers
 from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
@@ -94,6 +96,8 @@ def create_app(
             ManifestController,
             ContentController,
             ArchiveController,
+            ViewsController,
+            PeopleController,
         ],
         guards=[api_token_guard(api_token)],
         security=[{"ApiToken": []}],

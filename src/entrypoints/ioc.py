@@ -6,6 +6,9 @@ from datetime import timedelta
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ios_backup_api.adapters.apps.calls import SqliteCallsReader
+from ios_backup_api.adapters.apps.contacts import SqliteContactsReader
+from ios_backup_api.adapters.apps.databases import SqliteAppDatabases
 from ios_backup_api.adapters.backup_folder.file_work import FileWork
 from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
@@ -29,12 +32,14 @@ from ios_backup_api.domain.ports.library import BackupLibrary
 from ios_backup_api.domain.ports.sessions import KeySealer, SessionStore
 from ios_backup_api.domain.ports.tokens import TokenSource
 from ios_backup_api.domain.ports.vault import BackupVault
+from ios_backup_api.domain.ports.views import AppDatabases, CallsReader, ContactsReader
 from ios_backup_api.domain.services.archive_export import ArchiveExport
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.throttle import ThrottlePolicy, UnlockThrottle
 from ios_backup_api.domain.services.unlock_gate import UnlockGate
+from ios_backup_api.domain.services.view_reading import ViewReading
 from ios_backup_api.domain.sessions import SessionLifetime, SessionLimits
 from ios_backup_api.entrypoints.manifest_memory import ram_files_for
 from ios_backup_api.entrypoints.settings import Settings
@@ -159,6 +164,20 @@ class DomainProvider(Provider):
         return BackupDiscovery(catalog, library, removal_listeners=(sessions,))
 
 
+class AppViewsProvider(Provider):
+    """The typed views: the app databases of unlocked backups, and one reader per app."""
+
+    scope = Scope.APP
+
+    @provide
+    def databases(self, settings: Settings) -> AppDatabases:
+        return SqliteAppDatabases(settings.views.memory_mib << 20, settings.views.query_timeout_seconds)
+
+    reading = provide(ViewReading)
+    contacts = provide(SqliteContactsReader, provides=ContactsReader)
+    calls = provide(SqliteCallsReader, provides=CallsReader)
+
+
 def default_providers() -> tuple[Provider, ...]:
     return (
         SettingsProvider(),
@@ -166,4 +185,5 @@ def default_providers() -> tuple[Provider, ...]:
         BackupFolderProvider(),
         SystemProvider(),
         DomainProvider(),
+        AppViewsProvider(),
     )

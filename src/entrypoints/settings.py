@@ -93,6 +93,14 @@ class ManifestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     once the passphrase proved right, so wrong guesses never cost its size in memory."""
 
 
+class ViewSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    memory_mib: int = 1024
+    """The app databases the typed views read, held decrypted in memory by all backups together; the least
+    recently used one is dropped to make room, and a database larger than this answers 409."""
+    query_timeout_seconds: float = 30.0
+    """A view's query of a crafted database is stopped (409) after this long."""
+
+
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     security: SecuritySettings = msgspec.field(default_factory=SecuritySettings)
     backup_paths: BackupPathSettings = msgspec.field(default_factory=BackupPathSettings)
@@ -101,6 +109,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sessions: SessionSettings = msgspec.field(default_factory=SessionSettings)
     unlock: UnlockSettings = msgspec.field(default_factory=UnlockSettings)
     manifest: ManifestSettings = msgspec.field(default_factory=ManifestSettings)
+    views: ViewSettings = msgspec.field(default_factory=ViewSettings)
 
     def __post_init__(self) -> None:
         _check(1 <= self.server.port <= 65535, "SERVER__PORT", "must be a port number from 1 to 65535")
@@ -171,6 +180,12 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             self.manifest.parallel_decrypt_from_mib >= 1,
             "MANIFEST__PARALLEL_DECRYPT_FROM_MIB",
             "must be a positive number of MiB",
+        )
+        _check(self.views.memory_mib >= 1, "VIEWS__MEMORY_MIB", "must be a positive number of MiB")
+        _check(
+            0 < self.views.query_timeout_seconds <= 3600,
+            "VIEWS__QUERY_TIMEOUT_SECONDS",
+            "must be positive and at most 3600",
         )
         _check(
             self.database.url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")),

@@ -17,6 +17,7 @@ from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.throttle import ThrottlePolicy, UnlockThrottle
 from ios_backup_api.domain.services.unlock_gate import UnlockGate
 from ios_backup_api.domain.sessions import SessionLifetime, SessionLimits
+from tests.fakes.app_databases import InMemoryAppDatabases
 from tests.support.clock import CountingTokenSource, FakeClock
 
 
@@ -33,6 +34,7 @@ class Wiring:
     max_derivations: int = 4
     max_waiting_per_backup: int = 8
     limits: SessionLimits = field(default_factory=SessionLimits)
+    databases: InMemoryAppDatabases = field(default_factory=InMemoryAppDatabases)
 
     def lifecycle(self) -> SessionLifecycle:
         """A new instance's lifecycle (its own handles and gate) on the shared store and attempt log."""
@@ -42,7 +44,7 @@ class Wiring:
             self.catalog,
             self.store,
             UnlockGate(self.vault, throttle, self.max_derivations, self.max_waiting_per_backup),
-            OpenHandles(self.vault, sealer),
+            OpenHandles(self.vault, sealer, self.databases),
             sealer,
             self.tokens,
             SessionLifetime(self.clock, self.ttl),

@@ -3,6 +3,7 @@
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -21,8 +22,11 @@ class SqliteAppDatabase:
     `size` is the bytes SQLite holds for it (what the bound on the copies counts).
     """
 
-    def __init__(self, source: EntryRef, connection: sqlite3.Connection, size: int) -> None:
+    def __init__(
+        self, source: EntryRef, connection: sqlite3.Connection, size: int, read_seconds: float = 30.0
+    ) -> None:
         self._source = source
+        self._read_seconds = read_seconds
         self._connection: sqlite3.Connection | None = connection
         self.size = size
         self._lock = threading.Lock()
@@ -54,7 +58,11 @@ class SqliteAppDatabase:
         """The column names of `table`, upper case; empty when there is no such table (call in `read`)."""
         known = self._columns.get(table)
         if known is None:
-            rows = connection.execute("SELECT name FROM pragma_table_info(?)", (table,)).fetchall()
+            kind = connection.execute("SELECT type FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+            # A view of that name is not the app's table (and could cost anything to read): none is there.
+            is_table = kind is not None and kind[0] == "table"
+            sql = "SELECT name FROM pragma_table_info(?)"
+            rows = connection.execute(sql, (table,)).fetchall() if is_table else []
             known = self._columns[table] = frozenset(str(name).upper() for (name,) in rows)
         return known
 
@@ -66,13 +74,26 @@ class SqliteAppDatabase:
             self._kept.clear()
 
     def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        name = self._source.relative_path
         with self._lock:
-            if self._connection is None:
-                raise ViewUnreadableError(f"{self._source.relative_path} was closed while being read.")
+            connection = self._connection
+            if connection is None:
+                raise ViewUnreadableError(f"{name} was closed while being read.")
+            # A crafted database can make any query cost any time: SQLite stops it at the deadline.
+            deadline = time.monotonic() + self._read_seconds
+            connection.set_progress_handler(lambda: time.monotonic() > deadline, 100_000)
             try:
-                return work(self._connection)
+                return work(connection)
+            except sqlite3.OperationalError as error:
+                if str(error) == "interrupted":
+                    raise ViewUnreadableError(
+                        f"{name} took over {self._read_seconds:g} s to answer, more than a real one could."
+                    ) from None
+                raise ViewUnreadableError(f"{name} is damaged ({error}).") from None
             except sqlite3.Error as error:
-                raise ViewUnreadableError(f"{self._source.relative_path} is damaged ({error}).") from error
+                raise ViewUnreadableError(f"{name} is damaged ({error}).") from None
+            finally:
+                connection.set_progress_handler(None, 0)
 
 
 def sqlite_database(database: AppDatabase) -> SqliteAppDatabase:

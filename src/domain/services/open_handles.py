@@ -2,18 +2,21 @@ from collections.abc import Collection
 
 from ios_backup_api.domain.ports.sessions import KeySealer, SessionRecord
 from ios_backup_api.domain.ports.vault import BackupVault, OpenBackup
+from ios_backup_api.domain.ports.views import AppDatabases
 
 
 class OpenHandles:
     """This instance's handles on unlocked backups, by session token hash.
 
     A session that another instance (or an earlier run) created is reopened from its record with the
-    request's token, without key derivation. Forgetting a handle closes it, which drops its keys.
+    request's token, without key derivation. Forgetting a handle closes it, which drops its keys; forgetting
+    the last of a backup's drops the app databases its views read.
     """
 
-    def __init__(self, vault: BackupVault, sealer: KeySealer) -> None:
+    def __init__(self, vault: BackupVault, sealer: KeySealer, databases: AppDatabases) -> None:
         self._vault = vault
         self._sealer = sealer
+        self._databases = databases
         self._held: dict[str, tuple[str, OpenBackup]] = {}
 
     def add(self, record: SessionRecord, opened: OpenBackup) -> None:
@@ -41,8 +44,12 @@ class OpenHandles:
 
     async def forget(self, token_hash: str) -> None:
         held = self._held.pop(token_hash, None)
-        if held is not None:
-            await held[1].close()
+        if held is None:
+            return
+        owner, opened = held
+        await opened.close()
+        if all(other != owner for other, _ in self._held.values()):
+            await self._databases.forget(owner)
 
     async def forget_backups(self, backup_ids: Collection[str]) -> None:
         wanted = set(backup_ids)

@@ -20,6 +20,8 @@ from ios_backup_api.domain.errors import (
     TooManyAttemptsError,
     TooManySessionsError,
     UnlockBusyError,
+    ViewNotFoundError,
+    ViewUnreadableError,
     WrongPassphraseError,
 )
 from ios_backup_api.entrypoints.http.ranges import RangeNotSatisfiableError
@@ -33,8 +35,10 @@ STATUS_OF: dict[type[DomainError], int] = {
     ForeignSessionError: 403,
     BackupNotFoundError: 404,
     EntryNotFoundError: 404,
+    ViewNotFoundError: 404,
     BackupUnreadableError: 409,
     CorruptBackupError: 409,
+    ViewUnreadableError: 409,
     TooManyAttemptsError: 429,
     TooManySessionsError: 429,
     UnlockBusyError: 429,

@@ -6,7 +6,7 @@ from litestar import Request, Response
 
 from ios_backup_api.entrypoints.http.errors import error_response
 
-_INTEGER_QUERIES = ("limit", "offset")
+_INTEGER_QUERIES = ("limit", "offset", "chat_id")
 
 
 async def integers_are_digits(request: Request[Any, Any, Any]) -> Response[Any] | None:

@@ -1,0 +1,101 @@
+"""The AppDatabases of unlocked backups: each app database decrypted into memory once per backup version,
+its `-wal` applied, shared by every session of the backup, the least recently used dropped to make room."""
+
+import asyncio
+from collections import OrderedDict
+from contextlib import suppress
+from functools import partial
+
+from ios_backup_api.adapters.apps.database import SqliteAppDatabase
+from ios_backup_api.adapters.apps.loading import loaded_database, zeroed
+from ios_backup_api.domain.errors import EntryNotFoundError, ViewNotFoundError, ViewUnreadableError
+from ios_backup_api.domain.manifest import ByteRange
+from ios_backup_api.domain.ports.vault import FileContent, OpenBackup
+from ios_backup_api.domain.views.pages import EntryRef
+
+_Key = tuple[str, EntryRef, str, str | None]
+"""(backup id, database entry, its payload's ETag, its -wal's): a rewritten backup is read anew."""
+
+
+class SqliteAppDatabases:
+    """`max_bytes` bounds the plaintext held for all backups. A database that a request still reads when it
+    is dropped lives until that request ends (the connection closes with its last reference)."""
+
+    def __init__(self, max_bytes: int = 1 << 30, read_seconds: float = 30.0) -> None:
+        self._max_bytes = max_bytes
+        self._read_seconds = read_seconds
+        self._held: OrderedDict[_Key, SqliteAppDatabase] = OrderedDict()
+        self._loading: dict[_Key, asyncio.Lock] = {}
+
+    async def database(self, backup_id: str, opened: OpenBackup, source: EntryRef) -> SqliteAppDatabase:
+        main, wal = await _contents(opened, source)
+        key = (backup_id, source, main.etag, None if wal is None else wal.etag)
+        async with self._loading.setdefault(key, asyncio.Lock()):  # one load per version, however many ask
+            held = self._held.get(key)
+            if held is None:
+                held = await self._load(source, main, wal)
+                self._make_room(held.size)
+                self._held[key] = held
+            self._held.move_to_end(key)
+            return held
+
+    async def forget(self, backup_id: str) -> None:
+        for key in [key for key in self._loading if key[0] == backup_id and not self._loading[key].locked()]:
+            del self._loading[key]
+        for key in [key for key in self._held if key[0] == backup_id]:
+            await asyncio.to_thread(self._held.pop(key).close)
+
+    def holds(self, backup_id: str) -> bool:
+        return any(key[0] == backup_id for key in self._held)
+
+    async def _load(self, source: EntryRef, main: FileContent, wal: FileContent | None) -> SqliteAppDatabase:
+        size = main.length + (0 if wal is None else wal.length)
+        if size > self._max_bytes:
+            raise ViewUnreadableError(
+                f"{source.relative_path} is {size / (1 << 20):,.0f} MiB, more than the"
+                f" {self._max_bytes >> 20:,} MiB the views may hold (IOS_BACKUP_VIEWS__MEMORY_MIB)."
+            )
+        main_bytes = await _plaintext(main)
+        try:
+            wal_bytes = None if wal is None else await _plaintext(wal)
+        except BaseException:
+            zeroed(main_bytes)
+            raise
+        load = partial(loaded_database, source, main_bytes, wal_bytes, self._read_seconds)
+        return await asyncio.to_thread(load)
+
+    def _make_room(self, size: int) -> None:
+        held = sum(database.size for database in self._held.values())
+        while self._held and held + size > self._max_bytes:
+            _, dropped = self._held.popitem(last=False)
+            held -= dropped.size
+
+
+async def _contents(opened: OpenBackup, source: EntryRef) -> tuple[FileContent, FileContent | None]:
+    """The database's content and its `-wal`'s (None without one, as SQLite reads a database alone)."""
+    log = EntryRef(source.domain, source.relative_path + "-wal")
+    ids = await opened.locate([source, log])
+    if source not in ids:
+        raise ViewNotFoundError(source.domain, source.relative_path)
+    try:
+        main = await opened.content(ids[source])
+    except EntryNotFoundError:
+        raise ViewNotFoundError(source.domain, source.relative_path) from None
+    wal = None
+    if log in ids:
+        with suppress(EntryNotFoundError):  # listed without a payload: read as SQLite reads a lone database
+            wal = await opened.content(ids[log])
+    return main, wal
+
+
+async def _plaintext(content: FileContent) -> bytearray:
+    data = bytearray(content.length)
+    offset = 0
+    try:
+        async for chunk in content.read(ByteRange(0, content.length)):
+            data[offset : offset + len(chunk)] = chunk
+            offset += len(chunk)
+    except BaseException:
+        zeroed(data)
+        raise
+    return data

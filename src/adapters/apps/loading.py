@@ -1,0 +1,57 @@
+"""An app database's plaintext (and its `-wal`'s) made into a read-only SQLite copy in memory."""
+
+import ctypes
+import sqlite3
+
+from ios_backup_api.adapters.apps.database import SqliteAppDatabase
+from ios_backup_api.adapters.apps.wal import WalMismatchError, applied
+from ios_backup_api.domain.errors import ViewUnreadableError
+from ios_backup_api.domain.views.pages import EntryRef
+
+_MAGIC = b"SQLite format 3\x00"
+
+
+def loaded_database(
+    source: EntryRef, main: bytearray, wal: bytearray | None, read_seconds: float = 30.0
+) -> SqliteAppDatabase:
+    """`main` with the committed frames of `wal`, held by SQLite alone: both inputs are zeroed before this
+    returns or raises. Raises `ViewUnreadableError` for what is not an SQLite database."""
+    name = source.relative_path
+    try:
+        try:
+            # Without its -wal, a database a phone left in WAL mode opens only marked as a legacy one.
+            data = applied(main, b"" if wal is None else wal)
+        except WalMismatchError as error:
+            raise ViewUnreadableError(f"{name}-wal does not belong to {name} ({error}).") from None
+        try:
+            if data[:16] != _MAGIC:
+                raise ViewUnreadableError(f"{name} is not an SQLite database.")
+            return SqliteAppDatabase(source, _deserialized(data, name), len(data), read_seconds)
+        finally:
+            if data is not main:
+                zeroed(data)
+    finally:
+        zeroed(main)
+        if wal is not None:
+            zeroed(wal)
+
+
+def _deserialized(data: bytearray, name: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    try:
+        connection.deserialize(data)
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("PRAGMA temp_store = MEMORY")  # sorts never spill to a temporary file
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as error:
+        connection.close()
+        raise ViewUnreadableError(f"{name} is damaged ({error}).") from None
+    return connection
+
+
+def zeroed(data: bytearray) -> None:
+    """Overwrites plaintext at memset speed (a slice assignment would first allocate as many bytes)."""
+    if data:
+        buffer = (ctypes.c_char * len(data)).from_buffer(data)
+        ctypes.memset(buffer, 0, len(data))
+        del buffer
