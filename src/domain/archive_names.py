@@ -49,36 +49,40 @@ def link_target(link_parts: list[str], target: str) -> str:
 
 
 class UniqueNames:
-    """Hands out each name once. Holds every name given (the archive's index holds them anyway)."""
+    """Hands out each name once. Holds a hash of every name given (a few dozen bytes a name): two names of
+    one hash, as good as never met, would only number the second needlessly."""
 
     def __init__(self) -> None:
-        self._taken: dict[str, bool] = {}
-        """Each name given, and whether it is a folder's."""
+        self._folders: set[int] = set()
+        self._others: set[int] = set()
 
     def folder(self, parts: list[str]) -> str | None:
         """`a/b/`; None when that folder was given already."""
         name = "/".join(parts)
-        if self._taken.get(name) is True:
+        if hash(name) in self._folders:
             return None
-        return self._claim(name, is_folder=True) + "/"
+        return self._claim(name, self._folders) + "/"
 
     def member(self, parts: list[str]) -> str:
         """`a/b.txt`, or `a/b (2).txt` when `a/b.txt` (a file's or a folder's) was given already."""
-        return self._claim("/".join(parts), is_folder=False)
+        return self._claim("/".join(parts), self._others)
 
-    def _claim(self, name: str, is_folder: bool) -> str:
-        if name in self._taken:
+    def _taken(self, name: str) -> bool:
+        return hash(name) in self._folders or hash(name) in self._others
+
+    def _claim(self, name: str, kind: set[int]) -> str:
+        if self._taken(name):
             folder, _, base = name.rpartition("/")
             stem, dot, extension = base.rpartition(".")
-            if not stem or is_folder:  # no extension, a name starting with its only dot, or a folder
+            if not stem or kind is self._folders:  # no extension, a name starting with its only dot, a folder
                 stem, dot, extension = base, "", ""
             prefix = f"{folder}/" if folder else ""
             name = next(
                 candidate
                 for number in count(2)
-                if (candidate := f"{prefix}{stem} ({number}){dot}{extension}") not in self._taken
+                if not self._taken(candidate := f"{prefix}{stem} ({number}){dot}{extension}")
             )
-        self._taken[name] = is_folder
+        kind.add(hash(name))
         return name
 
 

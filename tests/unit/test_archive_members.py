@@ -12,7 +12,7 @@ from ios_backup_api.domain.archive import ArchiveMember, MemberKind
 from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, ManifestEntry
 from ios_backup_api.domain.ports.vault import FileContent
-from ios_backup_api.domain.services.archive_export import archive_members
+from ios_backup_api.domain.services.archive_export import OPENED_AHEAD, archive_members
 from ios_backup_api.domain.services.selection import Selection
 from tests.fakes.vault import InMemoryBackupVault, InMemoryOpenBackup
 
@@ -65,15 +65,21 @@ async def _opened(
 EVERYTHING = Selection()
 
 
-async def _all(opened: _Failing, selection: Selection = EVERYTHING) -> list[tuple[ArchiveMember, bytes]]:
+async def _all(
+    opened: _Failing, selection: Selection = EVERYTHING, ahead: int = OPENED_AHEAD
+) -> list[tuple[ArchiveMember, bytes]]:
     members = []
-    async for member in archive_members(opened, selection):
+    async for member in archive_members(opened, selection, ahead):
         data = b"".join([chunk async for chunk in member.chunks]) if member.chunks else member.data
         members.append((member, data))
     return members
 
 
-async def test_every_selected_entry_is_a_member_in_listing_order() -> None:
+AHEAD = pytest.mark.parametrize("ahead", [0, 1, OPENED_AHEAD])
+
+
+@AHEAD
+async def test_every_selected_entry_is_a_member_in_listing_order(ahead: int) -> None:
     entries = [
         (_entry("D", "", EntryKind.DIRECTORY), None),
         (_entry("D", "a", EntryKind.DIRECTORY), None),
@@ -81,7 +87,7 @@ async def test_every_selected_entry_is_a_member_in_listing_order() -> None:
         (_entry("D", "a/link", EntryKind.SYMLINK, target="/var/mobile/x"), None),
         (_entry("E", "g", EntryKind.FILE, 1), b"g"),
     ]
-    members = await _all(await _opened(entries))
+    members = await _all(await _opened(entries), EVERYTHING, ahead)
     assert [(m.name, m.kind, data) for m, data in members] == [
         ("D/", MemberKind.FOLDER, b""),
         ("D/a/", MemberKind.FOLDER, b""),
@@ -96,7 +102,8 @@ async def test_every_selected_entry_is_a_member_in_listing_order() -> None:
     assert [member.name for member, _ in selected] == ["D/a/f.txt"]
 
 
-async def test_what_cant_be_archived_is_named_in_a_final_missing_txt() -> None:
+@AHEAD
+async def test_what_cant_be_archived_is_named_in_a_final_missing_txt(ahead: int) -> None:
     gone, damaged, cut = (_entry("D", name, EntryKind.FILE, 20) for name in ("gone", "damaged", "cut"))
     entries = [
         (gone, None),
@@ -107,7 +114,7 @@ async def test_what_cant_be_archived_is_named_in_a_final_missing_txt() -> None:
         (_entry("D", "odd", None), None),
     ]
     opened = await _opened(entries, damaged=frozenset({damaged.file_id}), failing=frozenset({cut.file_id}))
-    members = await _all(opened)
+    members = await _all(opened, EVERYTHING, ahead)
     assert [member.name for member, _ in members] == ["D/cut", "D/kept", "MISSING.txt"]
     assert members[0][1] == b"x" * 10  # kept as far as it was read
     lines = members[-1][1].decode().splitlines()
@@ -127,10 +134,17 @@ async def test_an_archive_with_nothing_missing_has_no_missing_txt() -> None:
 
 
 async def test_a_session_that_ends_stops_the_members() -> None:
-    entries = [(_entry("D", f"f{n}", EntryKind.FILE, 1), b"f") for n in range(3)]
+    entries = [(_entry("D", f"f{n}", EntryKind.FILE, 1), b"f") for n in range(10)]
     opened = await _opened(entries)
-    members = archive_members(opened, Selection())
+    members = archive_members(opened, EVERYTHING)
     await anext(members)
     await opened.close()
-    with pytest.raises(SessionRequiredError):
-        await anext(members)
+    with pytest.raises(SessionRequiredError):  # contents opened ahead can't be read, the rest not opened
+        await _read_all(members)
+
+
+async def _read_all(members: AsyncIterator[ArchiveMember]) -> None:
+    async for member in members:
+        if member.chunks is not None:
+            async for _ in member.chunks:
+                pass

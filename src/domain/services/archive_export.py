@@ -1,18 +1,27 @@
 """Every entry a selection matches, as one archive: files with their decrypted bytes, folders, symlinks; what
 can't be put in it is named in a final MISSING.txt."""
 
+import asyncio
 import stat
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
 
 from ios_backup_api.domain.archive import ArchiveMember, Compression, MemberKind
 from ios_backup_api.domain.archive_names import UniqueNames, entry_parts, fits, link_target
-from ios_backup_api.domain.errors import CorruptBackupError, EntryNotFoundError, InvalidQueryError
+from ios_backup_api.domain.errors import (
+    CorruptBackupError,
+    DomainError,
+    EntryNotFoundError,
+    InvalidQueryError,
+)
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, ManifestEntry
 from ios_backup_api.domain.ports.archive import ArchiveEncoder
-from ios_backup_api.domain.ports.vault import OpenBackup
+from ios_backup_api.domain.ports.vault import FileContent, OpenBackup
 from ios_backup_api.domain.services.selection import Selection, selected_entries
 
 MISSING_NAME = "MISSING.txt"
+OPENED_AHEAD = 4
+"""Regular files whose contents are opened while the entries before them are archived."""
 _MISSING_HEADING = (
     "Entries of this selection that are not in this archive, or not whole: one a line, its name in the "
     "archive, a tab, and why.\n\n"
@@ -33,10 +42,12 @@ class ArchiveExport:
         return self._encoder.encode(archive_members(opened, selection), compression)
 
 
-async def archive_members(opened: OpenBackup, selection: Selection) -> AsyncGenerator[ArchiveMember, None]:
+async def archive_members(
+    opened: OpenBackup, selection: Selection, opened_ahead: int = OPENED_AHEAD
+) -> AsyncGenerator[ArchiveMember, None]:
     names = UniqueNames()
     missing: list[str] = []
-    async for entry in selected_entries(opened, selection):
+    async for entry, opening in _opening_ahead(opened, selection, opened_ahead):
         parts = entry_parts(entry.domain, entry.relative_path)
         if entry.kind is EntryKind.DIRECTORY:
             name = names.folder(parts)
@@ -52,11 +63,10 @@ async def archive_members(opened: OpenBackup, selection: Selection) -> AsyncGene
                 yield _member(entry, name, MemberKind.SYMLINK, data=target)
             else:
                 missing.append(f"{name}\tthe manifest records no target for this symlink")
-        elif entry.kind is EntryKind.FILE:
-            try:
-                content = await opened.content(FileId(entry.file_id))
-            except (EntryNotFoundError, CorruptBackupError, InvalidQueryError) as error:
-                missing.append(f"{name}\t{error}")
+        elif opening is not None:
+            content = await opening
+            if isinstance(content, DomainError):
+                missing.append(f"{name}\t{content}")
                 continue
             chunks = _cut_short_named(content.read(ByteRange(0, content.length)), name, missing)
             yield _member(entry, name, MemberKind.FILE, size=content.length, chunks=chunks)
@@ -65,6 +75,37 @@ async def archive_members(opened: OpenBackup, selection: Selection) -> AsyncGene
     if missing:
         listing = (_MISSING_HEADING + "".join(line + "\n" for line in missing)).encode()
         yield ArchiveMember(names.member([MISSING_NAME]), MemberKind.FILE, None, 0o644, len(listing), listing)
+
+
+Opening = asyncio.Future[FileContent | DomainError]
+
+
+async def _opening_ahead(
+    opened: OpenBackup, selection: Selection, ahead: int
+) -> AsyncGenerator[tuple[ManifestEntry, Opening | None], None]:
+    """The entries, each regular file's content being opened while up to `ahead` entries before it are
+    archived: a file's opening (its manifest record, its key, its payload's length) then costs no wait."""
+    window: deque[tuple[ManifestEntry, Opening | None]] = deque()
+    try:
+        async for entry in selected_entries(opened, selection):
+            opening = asyncio.ensure_future(_open(opened, entry)) if entry.kind is EntryKind.FILE else None
+            window.append((entry, opening))
+            if len(window) > ahead:
+                yield window.popleft()
+        while window:
+            yield window.popleft()
+    finally:
+        for _, waiting in window:
+            if waiting is not None:
+                waiting.cancel()
+
+
+async def _open(opened: OpenBackup, entry: ManifestEntry) -> FileContent | DomainError:
+    """The content, or why there is none to archive (a session's end is raised: it ends the archive)."""
+    try:
+        return await opened.content(FileId(entry.file_id))
+    except (EntryNotFoundError, CorruptBackupError, InvalidQueryError) as error:
+        return error
 
 
 def _member(
