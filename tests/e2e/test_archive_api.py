@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import socket
 import stat
 import subprocess
@@ -42,7 +43,7 @@ from tests.support.vault_cases import (
 )
 
 TOKEN = "archive-api-token-0123456789abcdef"
-UNZIP = "/usr/bin/unzip"
+UNZIP = shutil.which("unzip") or "/usr/bin/unzip"
 MIB = 1 << 20
 BIG_DOMAIN = "CameraRollDomain"
 BIG_FILES = 4

@@ -4,6 +4,7 @@ deflated, with the ZIP64 records forced from any size on, read back as written."
 
 import asyncio
 import io
+import shutil
 import stat
 import struct
 import subprocess
@@ -22,7 +23,7 @@ from ios_backup_api.adapters.zip.records import LIMIT_32
 from ios_backup_api.adapters.zip.stream_writer import ZipStreamEncoder
 from ios_backup_api.domain.archive import ArchiveMember, Compression, MemberKind
 
-UNZIP = "/usr/bin/unzip"
+UNZIP = shutil.which("unzip") or "/usr/bin/unzip"
 _TYPE = {MemberKind.FILE: stat.S_IFREG, MemberKind.FOLDER: stat.S_IFDIR, MemberKind.SYMLINK: stat.S_IFLNK}
 
 
