@@ -56,6 +56,8 @@ async def archive_members(
             continue
         name = names.member(parts)
         if not fits(name):
+            if opening is not None:
+                _forget(opening)
             missing.append(f"{name[:200]}…\tits name is longer than a ZIP name can be")
         elif entry.kind is EntryKind.SYMLINK:
             if entry.link_target:
@@ -97,7 +99,13 @@ async def _opening_ahead(
     finally:
         for _, waiting in window:
             if waiting is not None:
-                waiting.cancel()
+                _forget(waiting)
+
+
+def _forget(opening: Opening) -> None:
+    """Cancels an opening nobody will wait for; its failure (a session's end) is not reported as unhandled."""
+    opening.cancel()
+    opening.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 async def _open(opened: OpenBackup, entry: ManifestEntry) -> FileContent | DomainError:
