@@ -15,6 +15,7 @@ from common.report import Row, machine, parser, table
 PROGRAMS = (
     "unlock.py",
     "download.py",
+    "archive.py",
     "manifest_pages.py",
     "refresh.py",
     "memory.py",

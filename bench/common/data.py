@@ -107,6 +107,34 @@ def phones(size: Scale) -> Path:
     return base
 
 
+ARCHIVE_ID = "00008110-0000000000000004"
+ARCHIVE_FOLDER = ("CameraRollDomain", "Media/DCIM/101APPLE/")
+"""A folder of large files, the archive whose rate is set beside a single file's download."""
+
+
+def archive_backup(size: Scale, large_gib: int) -> Path:
+    """The base folder of one encrypted backup: `ARCHIVE_FOLDER` holding 8 files that add up to the scale's
+    big file, and files of 1 GiB (1 MiB in a smoke run) beside it up to `large_gib` GiB in all."""
+    base = size.root / f"archive-{large_gib}"
+    unit = GIB if size is FULL else MIB
+    folder_files = tuple(
+        SyntheticFile.of_size(
+            ARCHIVE_FOLDER[0], f"{ARCHIVE_FOLDER[1]}IMG_{n:04}.MOV", size.big_file // 8, seed=40 + n
+        )
+        for n in range(8)
+    )
+    rest = tuple(
+        SyntheticFile.of_size(ARCHIVE_FOLDER[0], f"Media/DCIM/102APPLE/IMG_{n:04}.MOV", unit, seed=60 + n)
+        for n in range(max(0, (large_gib * unit - size.big_file) // unit))
+    )
+    entries = folder_files + rest
+    cached(
+        base / ARCHIVE_ID,
+        lambda out: write_backup(out, device(ARCHIVE_ID, PASSPHRASE, 1000, entries), seed=4),
+    )
+    return base
+
+
 def _write_small(folder: Path, size: Scale) -> None:
     from ios_backup_api.adapters.backup_writer.samples import rich_backup
 

@@ -1,6 +1,6 @@
 """The composition root: dishka providers, one per concern. Creating an object connects to nothing."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 from dishka import Provider, Scope, provide
@@ -22,6 +22,8 @@ from ios_backup_api.adapters.sessions.sqla_store import SqlaSessionStore
 from ios_backup_api.adapters.sql.engine import create_catalog_engine
 from ios_backup_api.adapters.system.clock import SystemClock
 from ios_backup_api.adapters.system.tokens import SecretsTokenSource
+from ios_backup_api.adapters.zip.stream_writer import ZipStreamEncoder
+from ios_backup_api.domain.ports.archive import ArchiveEncoder
 from ios_backup_api.domain.ports.attempts import UnlockAttemptLog
 from ios_backup_api.domain.ports.catalog import BackupCatalog
 from ios_backup_api.domain.ports.clock import Clock
@@ -38,6 +40,7 @@ from ios_backup_api.domain.ports.views import (
     PhotosReader,
     WhatsAppReader,
 )
+from ios_backup_api.domain.services.archive_export import ArchiveExport
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
@@ -86,6 +89,14 @@ class SystemProvider(Provider):
     clock = provide(SystemClock, provides=Clock)
     tokens = provide(SecretsTokenSource, provides=TokenSource)
 
+    @provide
+    def archive_encoder(self) -> Iterator[ArchiveEncoder]:
+        encoder = ZipStreamEncoder()
+        try:
+            yield encoder
+        finally:
+            encoder.close()
+
 
 class DomainProvider(Provider):
     scope = Scope.APP
@@ -120,6 +131,7 @@ class DomainProvider(Provider):
         return SessionLimits(settings.sessions.max_live, settings.sessions.max_live_per_backup)
 
     lifecycle = provide(SessionLifecycle)
+    archive = provide(ArchiveExport)
 
     @provide
     def discovery(
