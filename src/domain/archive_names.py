@@ -10,6 +10,8 @@ extension; a folder met again is the same folder.
 
 from itertools import count
 
+from ios_backup_api.domain.link_targets import confined_target
+
 _ESCAPED = frozenset(chr(code) for code in range(0x20)) | {"\\", "\x7f"}
 _MAX_NAME_BYTES = 0xFFFF  # a ZIP name's length is 16 bits
 
@@ -31,21 +33,8 @@ def entry_parts(domain: str, relative_path: str) -> list[str]:
 
 def link_target(link_parts: list[str], target: str) -> str:
     """`target`, as the link at `link_parts` would follow it, clamped to the archive's folder (an absolute
-    target starts there), written relative to the link's folder."""
-    folder = link_parts[:-1]
-    resolved = [] if target.startswith("/") else list(folder)
-    for part in target.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if resolved:
-                resolved.pop()
-            continue
-        resolved.append(_part(part))
-    shared = 0
-    while shared < min(len(folder), len(resolved)) and folder[shared] == resolved[shared]:
-        shared += 1
-    return "/".join([".."] * (len(folder) - shared) + resolved[shared:]) or "."
+    target starts there), written relative to the link's folder, each part escaped as names are."""
+    return confined_target(link_parts, target, _part)
 
 
 class UniqueNames:

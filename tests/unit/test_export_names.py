@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ios_backup_api.adapters.export.names import UnsafeNameError, confined_target, entry_parts
+from ios_backup_api.adapters.export.names import UnsafeNameError, entry_parts
 from ios_backup_api.adapters.export.tree import DestinationTree
+from ios_backup_api.domain.link_targets import confined_target
 
 _names = st.sampled_from(["a", "b", "c d", "é"])
 _folders = st.lists(_names, min_size=1, max_size=4)

@@ -5,8 +5,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ios_backup_api.adapters.export.names import UnsafeNameError, confined_target, entry_parts
+from ios_backup_api.adapters.export.names import UnsafeNameError, entry_parts
 from ios_backup_api.adapters.export.tree import DestinationTree
+from ios_backup_api.domain.link_targets import confined_target
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 from ios_backup_api.domain.ports.vault import OpenBackup
 from ios_backup_api.domain.services.selection import Selection, selected_entries
