@@ -29,7 +29,7 @@ from ios_backup_api.entrypoints.app import create_app
 from tests.e2e.conftest import API_TOKEN, settings_for
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, regular_files
 
-EXAMPLES_PER_OPERATION_AND_MODE = 100
+EXAMPLES_PER_OPERATION_AND_MODE = 50  # 20 operations: about 2,000 requests
 BUDGET_SECONDS = 60
 SESSION = "X-Backup-Session"
 COMMON_CHECKS = [

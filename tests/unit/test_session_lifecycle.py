@@ -223,6 +223,22 @@ async def test_lock_forgets_the_keys_of_the_handle(world: World) -> None:
     assert opened.passphrase_key is None
 
 
+async def test_the_app_databases_of_a_backup_are_dropped_with_its_last_session_here(world: World) -> None:
+    first = (await world.service.unlock("enc", "secret")).session_token
+    second = (await world.service.unlock("enc", "secret")).session_token
+    plain = (await world.service.unlock("plain", None)).session_token
+    for backup_id, token in (("enc", first), ("enc", second), ("plain", plain)):
+        await world.service.resolve(backup_id, token)
+    databases = world.wiring.databases
+    await world.service.lock("enc", first)
+    assert databases.forgotten == []
+    await world.service.lock("enc", second)
+    assert databases.forgotten == ["enc"]
+    world.clock.advance(601)
+    await world.service.end_expired()
+    assert databases.forgotten == ["enc", "plain"]
+
+
 async def test_expiry_forgets_the_keys_of_the_handle(world: World) -> None:
     token = (await world.service.unlock("enc", "secret")).session_token
     opened = (await world.service.resolve("enc", token)).opened
