@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ios_backup_api.adapters.apps.wal import WalMismatchError, applied
+from ios_backup_api.adapters.apps.wal import WalMismatchError, applied, apply
 from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
 
 Statement = tuple[str, tuple[object, ...]]
@@ -141,6 +141,24 @@ def test_a_log_of_another_page_size_is_refused() -> None:
     assert wal is not None
     with pytest.raises(WalMismatchError):
         applied(database, wal)
+    in_place = bytearray(database)
+    with pytest.raises(WalMismatchError):
+        apply(in_place, wal)
+    assert in_place == database, "a log refused changes nothing"
+
+
+def test_applying_in_place_gives_what_a_copy_gets() -> None:
+    database, wal = database_files(
+        _filling([], schema=True),  # type: ignore[arg-type]
+        _filling(
+            [[("INSERT INTO t (k, v) VALUES (?, ?)", (n, b"v" * 900)) for n in range(40)]], schema=False
+        ),  # type: ignore[arg-type]
+    )
+    assert wal is not None
+    in_place = bytearray(database)
+    apply(in_place, wal)
+    assert in_place == applied(database, wal)
+    assert len(in_place) > len(database), "the log's commit grew the database"
 
 
 def test_the_frames_of_a_transaction_cut_short_are_left_out_and_earlier_commits_kept(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ import ctypes
 import sqlite3
 
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase
-from ios_backup_api.adapters.apps.wal import WalMismatchError, applied
+from ios_backup_api.adapters.apps.wal import WalMismatchError, apply
 from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.views.pages import EntryRef
 
@@ -14,22 +14,18 @@ _MAGIC = b"SQLite format 3\x00"
 def loaded_database(
     source: EntryRef, main: bytearray, wal: bytearray | None, read_seconds: float = 30.0
 ) -> SqliteAppDatabase:
-    """`main` with the committed frames of `wal`, held by SQLite alone: both inputs are zeroed before this
-    returns or raises. Raises `ViewUnreadableError` for what is not an SQLite database."""
+    """`main` with the committed frames of `wal` (applied in place), held by SQLite alone: both inputs are
+    zeroed before this returns or raises. Raises `ViewUnreadableError` for what is not an SQLite database."""
     name = source.relative_path
     try:
         try:
             # Without its -wal, a database a phone left in WAL mode opens only marked as a legacy one.
-            data = applied(main, b"" if wal is None else wal)
+            apply(main, b"" if wal is None else wal)
         except WalMismatchError as error:
             raise ViewUnreadableError(f"{name}-wal does not belong to {name} ({error}).") from None
-        try:
-            if data[:16] != _MAGIC:
-                raise ViewUnreadableError(f"{name} is not an SQLite database.")
-            return SqliteAppDatabase(source, _deserialized(data, name), len(data), read_seconds)
-        finally:
-            if data is not main:
-                zeroed(data)
+        if main[:16] != _MAGIC:
+            raise ViewUnreadableError(f"{name} is not an SQLite database.")
+        return SqliteAppDatabase(source, _deserialized(main, name), len(main), read_seconds)
     finally:
         zeroed(main)
         if wal is not None:

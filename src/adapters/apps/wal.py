@@ -24,11 +24,18 @@ class WalMismatchError(ValueError):
 
 
 def applied(database: bytes | bytearray, wal: bytes | bytearray) -> bytearray:
-    """A copy of `database` with the committed frames of `wal`, marked as a rollback-journal database (so
-    that it opens without a log). A log SQLite would ignore (no valid header, no committed frame) leaves
-    the copy as the database was, and so does an empty database (SQLite deletes the log of a database of no
-    pages before reading it); raises `WalMismatchError` when the log's page size is not the database's."""
+    """A copy of `database` with the committed frames of `wal` (see `apply`)."""
     result = bytearray(database)
+    apply(result, wal)
+    return result
+
+
+def apply(result: bytearray, wal: bytes | bytearray) -> None:
+    """Writes the committed frames of `wal` into the database `result`, in place (no second copy of a large
+    database), and marks it a rollback-journal database (so that it opens without a log). A log SQLite would
+    ignore (no valid header, no committed frame) leaves the pages as they were, and so does an empty
+    database (SQLite deletes the log of a database of no pages before reading it); raises `WalMismatchError`
+    when the log's page size is not the database's, leaving `result` as it was."""
     header = _header(wal) if result else None
     if header is not None:
         page_size, salts, checksum, big_endian = header
@@ -44,7 +51,6 @@ def applied(database: bytes | bytearray, wal: bytes | bytearray) -> bytearray:
             del result[pages * page_size :]
     if result[:16] == _DATABASE_MAGIC and len(result) >= 20:
         result[18:20] = b"\x01\x01"  # the legacy (rollback journal) format: there is no log beside it now
-    return result
 
 
 def _page_size_of(database: bytearray) -> int:
