@@ -95,9 +95,9 @@ async def test_directions_answers_and_services_read_as_the_phone_app_shows_them(
     assert by_id[1].started_at.microsecond == 123456
 
 
-async def test_newest_first_ties_by_the_newest_id() -> None:
+async def test_newest_first_ties_by_the_lower_id() -> None:
     items = (await read(generated(16, True), limit=1000)).items
-    assert [item.id for item in items[:4]] == [31, 30, 29, 28]  # 28 and 29 share their time
+    assert [item.id for item in items[:4]] == [31, 30, 28, 29]  # 28 and 29 share their time
     times = [item.started_at for item in items]
     assert times == sorted(times, reverse=True)  # type: ignore[type-var]
 
@@ -173,7 +173,7 @@ async def test_odd_values_are_read_as_the_oracle_reads_them() -> None:
     assert answer(page) == oracle.calls(main, None, limit=1000)
     by_id = {item.id: item for item in page.items}
     assert (by_id[1].started_at, by_id[1].duration_seconds, by_id[1].direction) == (None, 0.0, "incoming")
-    assert [item.id for item in page.items[-7:]] == [8, 7, 6, 5, 3, 2, 1]  # no time: last, newest id first
+    assert [item.id for item in page.items[-7:]] == [1, 2, 3, 5, 6, 7, 8]  # no time: last, by id
     assert by_id[5].duration_seconds == 1e308
     assert by_id[5].answered is True  # outgoing, and it lasted
     assert by_id[8].direction == "outgoing"

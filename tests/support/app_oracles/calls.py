@@ -28,8 +28,9 @@ def calls(
         items = [item for item in items if _matches(item, q)]
     with_time = [item for item in items if item["started_at"] is not None]
     without = [item for item in items if item["started_at"] is None]
-    with_time.sort(key=lambda item: (item["started_at"], item["id"]), reverse=True)
-    without.sort(key=lambda item: item["id"], reverse=True)
+    with_time.sort(key=lambda item: item["id"])
+    with_time.sort(key=lambda item: item["started_at"], reverse=True)  # stable: ties by the lower id
+    without.sort(key=lambda item: item["id"])
     ordered = with_time + without
     return {"items": ordered[offset : offset + limit], "total": len(ordered)}
 
