@@ -31,7 +31,9 @@ class SqliteCallsReader:
 
     async def calls(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Call]:
         filters = ("calls", query.since, query.until)
-        return await ordered_page(database, query, filters, lambda db, connection: _Calls(db, connection, query))
+        return await ordered_page(
+            database, query, filters, lambda db, connection: _Calls(db, connection, query)
+        )
 
 
 class _Calls(SqlOrdered):
@@ -87,4 +89,3 @@ def _call(row: tuple[object, ...]) -> Call:
         started_at=from_apple_seconds(number(date)),
         service=text(service),
     )
-

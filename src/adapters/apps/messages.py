@@ -27,6 +27,7 @@ _MEDIA = "MediaDomain"
 _ATTACHMENT_ROOTS = ("~/", "/var/mobile/", "/private/var/mobile/")
 _ATTACHMENTS = "Library/SMS/Attachments/"
 _KEY = sql_times.apple_time_key("date")
+_DATE_KEY = sql_times.apple_time_key("message.date")
 _MESSAGE_CHAT = "SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id"
 
 
@@ -56,7 +57,9 @@ class _Messages(SqlOrdered):
         sql.require(self.message, _NAME, "message", ("guid", "date", "is_from_me"))
         self.joined = {"CHAT_ID", "MESSAGE_ID"} <= db.columns(connection, "chat_message_join")
         where, parameters = _where(query, self.joined)
-        super().__init__(connection, "message", _KEY, where, parameters, id_column="ROWID", newest_first=False)
+        super().__init__(
+            connection, "message", _KEY, where, parameters, id_column="ROWID", newest_first=False
+        )
 
     def folded_texts(self) -> dict[int, tuple[str, ...]]:
         return _folded_texts(self.connection, self.message)
@@ -81,7 +84,7 @@ def _chats(db: SqliteAppDatabase, connection: sqlite3.Connection) -> list[Chat]:
     counts = {
         chat_id: (count, sql_times.from_key(last))
         for chat_id, count, last in connection.execute(
-            f"SELECT j.chat_id, COUNT(*), MAX({sql_times.apple_time_key('message.date')}) FROM ({_MESSAGE_CHAT}) j "  # noqa: S608
+            f"SELECT j.chat_id, COUNT(*), MAX({_DATE_KEY}) FROM ({_MESSAGE_CHAT}) j "  # noqa: S608
             "JOIN message ON message.ROWID = j.message_id GROUP BY j.chat_id"
         )
     }

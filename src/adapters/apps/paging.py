@@ -72,13 +72,13 @@ class SqlOrdered:
 
     def ordered(self, limit: int) -> array[int]:
         found = self.connection.execute(
-            f"SELECT {self._id} {self._from} {self._order} LIMIT ?",  # noqa: S608
+            f"SELECT {self._id} {self._from} {self._order} LIMIT ?",
             [*self._parameters, limit],
         )
         return array("q", (pk for (pk,) in found))
 
     def count(self) -> int:
-        (count,) = self.connection.execute(f"SELECT count(*) {self._from}", self._parameters).fetchone()  # noqa: S608
+        (count,) = self.connection.execute(f"SELECT count(*) {self._from}", self._parameters).fetchone()
         return int(count)
 
 
