@@ -287,7 +287,7 @@ def test_the_same_seed_writes_the_same_library() -> None:
     assert oracle.photos(*_database(first)) != oracle.photos(*_database(other))
 
 
-@HEADS
+@pytest.mark.parametrize("head", [0, 2, 3, 5, 1000])  # sorted; a top-N ending inside a run of near times
 def test_times_a_microsecond_apart_order_and_bound_as_they_show(head: int) -> None:
     # stored times nearer than the rounding to microseconds: shown equal or not, on either side of a bound
     times = [100.0, 100.0000004, 99.9999996, 100.0000006, 100.000001, 100.0004, 99.9996, 99.99999949]

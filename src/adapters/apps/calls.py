@@ -48,7 +48,9 @@ class _Calls(SqlOrdered):
                 f"{source} lacks {_TABLE}.{', '.join(missing)}, which the calls view needs."
             )
         self.optional = [name if name in columns else "NULL" for name in _OPTIONAL]
-        super().__init__(connection, _TABLE, _KEY, *key_bounds(_KEY, query.since, query.until))
+        super().__init__(
+            connection, _TABLE, _KEY, *key_bounds(_KEY, query.since, query.until), stored="ZDATE"
+        )
 
     def folded_texts(self) -> dict[int, tuple[str, ...]]:
         """The address and the name: what `q` looks in."""

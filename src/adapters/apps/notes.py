@@ -125,8 +125,11 @@ class _Notes(SqlOrdered):
         self, body_text: Callable[[object], str | None], db: SqliteAppDatabase, connection: sqlite3.Connection
     ) -> None:
         self.body_text, self.schema = body_text, _schema(db, connection)
-        key = seconds_key(self.schema.column("ZMODIFICATIONDATE1"))
-        super().__init__(connection, f"{TABLE} n", key, [self.schema.kept_notes], [], id_column="n.Z_PK")
+        stored = self.schema.column("ZMODIFICATIONDATE1")
+        key = seconds_key(stored)
+        super().__init__(
+            connection, f"{TABLE} n", key, [self.schema.kept_notes], [], id_column="n.Z_PK", stored=stored
+        )
 
     def folded_texts(self) -> dict[int, tuple[str, ...]]:
         every = self.ordered(-1)

@@ -18,12 +18,16 @@ from typing import Generic, Protocol, TypeVar
 
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
 from ios_backup_api.domain.ports.views import AppDatabase
+from ios_backup_api.domain.views.apple_time import SECONDS_HELD
 from ios_backup_api.domain.views.pages import ViewPage, ViewQuery
 
 T = TypeVar("T")
 R = TypeVar("R", covariant=True)
 HEAD = 1000
 """Pages ending within this many matches are read by a top-N query, without the filter's whole order."""
+_NEAR = 1e-3
+"""Seconds: stored times this far apart are different microseconds, whatever the rounding and a double's
+error (below 1e-4 s at any time a datetime holds)."""
 
 
 def order_by(key: str, id_column: str, newest_first: bool) -> str:
@@ -52,7 +56,12 @@ class TimeOrdered(Protocol[R]):
 
 class SqlOrdered:
     """`ordered` and `count` of the rows of `table` matching `where` (SQL conditions over `parameters`), in
-    `order_by`'s order of `key`. The SQL is this package's constant pieces and checked column names."""
+    `order_by`'s order of `key`. The SQL is this package's constant pieces and checked column names.
+
+    `stored`, for a newest-first view: the seconds column `key` is the `seconds_key` of. The key orders as
+    the stored seconds do (rounding to the microsecond keeps their order), so a top-N reads the stored order
+    (which an index on the column serves) to the N-th dated row, and computes the key only for the rows
+    from there up: no row below that one by more than `_NEAR` can be among the first N."""
 
     def __init__(
         self,
@@ -64,18 +73,35 @@ class SqlOrdered:
         *,
         id_column: str = "Z_PK",
         newest_first: bool = True,
+        stored: str | None = None,
     ) -> None:
         self.connection = connection
         self._from = f"FROM {table} WHERE {' AND '.join(where) or '1'}"
         self._order = order_by(key, id_column, newest_first)
         self._id, self._parameters = id_column, list(parameters)
+        self._stored = stored if newest_first else None
 
     def ordered(self, limit: int) -> array[int]:
-        found = self.connection.execute(
-            f"SELECT {self._id} {self._from} {self._order} LIMIT ?",
-            [*self._parameters, limit],
+        if self._stored is None or limit <= 0:
+            return self._ids(f"{self._order} LIMIT ?", [limit])
+        stored, held = self._stored, list[object](SECONDS_HELD)
+        dated = (
+            f"{stored} > ? AND {stored} < ?"  # a time as `seconds_key` tells one (text sorts above numbers)
         )
-        return array("q", (pk for (pk,) in found))
+        nth = self.connection.execute(
+            f"SELECT {stored} {self._from} AND {dated} ORDER BY {stored} DESC LIMIT 1 OFFSET ?",
+            [*self._parameters, *held, limit - 1],
+        ).fetchone()
+        if nth is not None:
+            near = [*held, nth[0] - _NEAR, limit]
+            return self._ids(f"AND {dated} AND {stored} >= ? {self._order} LIMIT ?", near)
+        ids = self._ids(f"AND {dated} {self._order}", held)  # fewer than `limit`: the undated follow
+        undated = f"AND NOT coalesce({dated}, 0) ORDER BY {self._id} LIMIT ?"
+        return ids + self._ids(undated, [*held, limit - len(ids)])
+
+    def _ids(self, rest: str, parameters: list[object]) -> array[int]:
+        sql = f"SELECT {self._id} {self._from} {rest}"
+        return array("q", (pk for (pk,) in self.connection.execute(sql, [*self._parameters, *parameters])))
 
     def count(self) -> int:
         (count,) = self.connection.execute(f"SELECT count(*) {self._from}", self._parameters).fetchone()

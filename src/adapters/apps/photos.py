@@ -56,7 +56,8 @@ class _Photos(SqlOrdered):
         if missing:
             raise ViewUnreadableError(f"Photos.sqlite's {table} table has no {', '.join(missing)} column.")
         self.table, self.columns = table, columns
-        key = seconds_key("ZDATECREATED" if "ZDATECREATED" in columns else "NULL")
+        stored = "ZDATECREATED" if "ZDATECREATED" in columns else "NULL"
+        key = seconds_key(stored)
         where, arguments = key_bounds(key, query.since, query.until)
         where.append("ZKIND IN (0, 1)")
         if "ZTRASHEDSTATE" in columns:
@@ -67,7 +68,7 @@ class _Photos(SqlOrdered):
         if query.favorite is not None:
             favorite = flag_sql("ZFAVORITE") if "ZFAVORITE" in columns else "0"
             where.append(favorite if query.favorite else f"NOT {favorite}")
-        super().__init__(connection, table, key, where, arguments)
+        super().__init__(connection, table, key, where, arguments, stored=stored)
 
     def folded_texts(self) -> dict[int, tuple[str, ...]]:
         return {}  # the view has no `q`
