@@ -28,6 +28,7 @@ from ios_backup_api.domain.views.pages import SOURCES, ViewName, ViewPage, ViewQ
 from ios_backup_api.domain.views.records import Photo
 from tests.support.app_databases import files_by_path, in_memory
 from tests.support.app_oracles import photos as oracle
+from tests.support.app_views import answer
 
 VERSIONS = [13, 14, 15, 16, 17, 18]
 SOURCE = SOURCES[ViewName.PHOTOS]
@@ -114,10 +115,6 @@ def test_the_originals_and_thumbnails_are_real_media(library: tuple[int, dict[st
             assert image.size == (asset.width // 2, asset.height // 2)
 
 
-def _as_dicts(page: ViewPage[Photo]) -> dict[str, Any]:
-    return {"items": [asdict(item) for item in page.items], "total": page.total}
-
-
 def _queries(expected_all: list[dict[str, Any]]) -> list[dict[str, Any]]:
     times = [item["taken_at"] for item in expected_all if item["taken_at"] is not None]
     middle = sorted(times)[len(times) // 2]
@@ -145,7 +142,7 @@ def test_every_field_order_and_filter_equal_the_oracle(
     assert everything["total"] >= 10
     for filters in _queries(everything["items"]):
         page = _read(main, wal, ViewQuery(limit=1000, **filters), head)
-        assert _as_dicts(page) == oracle.photos(main, wal, limit=1000, **filters), filters
+        assert answer(page) == oracle.photos(main, wal, limit=1000, **filters), filters
 
 
 @pytest.mark.parametrize("head", [0, 7, 1000])  # sorted, the first pages by prefix, all by prefix
@@ -156,7 +153,7 @@ def test_pages_slice_the_same_order(library: tuple[int, dict[str, bytes]], head:
     reader = SqlitePhotosReader(head=head)
     for offset in range(0, 16, 3):
         page = asyncio.run(reader.photos(database, ViewQuery(limit=3, offset=offset)))
-        assert _as_dicts(page) == oracle.photos(main, wal, limit=3, offset=offset)
+        assert answer(page) == oracle.photos(main, wal, limit=3, offset=offset)
         assert (page.limit, page.offset) == (3, offset)
 
 
@@ -302,7 +299,7 @@ def test_times_a_microsecond_apart_order_and_bound_as_they_show(head: int) -> No
     for filters in ({}, {"since": bound}, {"until": bound}, {"since": bound, "until": bound}):
         for limit, offset in [(100, 0), (2, 0), (3, 1), (4, 4)] + [(1, offset) for offset in range(14)]:
             page = _read(main, None, ViewQuery(limit=limit, offset=offset, **filters), head)
-            assert _as_dicts(page) == oracle.photos(main, limit=limit, offset=offset, **filters), (
+            assert answer(page) == oracle.photos(main, limit=limit, offset=offset, **filters), (
                 filters,
                 offset,
             )
