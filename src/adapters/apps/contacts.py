@@ -27,7 +27,7 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 class _Listed:
     id: int
     display_name: str
-    searched: tuple[str, ...]
+    searched: tuple[str | None, ...]
     """What `q` looks in besides the phones and emails: the names, the organization, the display name."""
 
 
@@ -88,7 +88,9 @@ def _matching(listed: list[_Listed], values: dict[int, tuple[str, ...]], q: str 
         return [row.id for row in listed]
     needle = q.casefold()
     return [
-        row.id for row in listed if any(needle in field for field in (*row.searched, *values.get(row.id, ())))
+        row.id
+        for row in listed
+        if any(needle in field for field in (*folded(*row.searched), *values.get(row.id, ())))
     ]
 
 
@@ -122,7 +124,7 @@ def _listed(connection: sqlite3.Connection, columns: dict[str, str]) -> list[_Li
     ):
         names = (text(stored[0]), text(stored[1]), text(stored[2]))
         shown = _display_name(*names, number(kind), text(shown_value))
-        listed.append(_Listed(key, shown, folded(*names, shown)))
+        listed.append(_Listed(key, shown, (*names, shown)))
     listed.sort(key=lambda row: (row.display_name, row.id))
     return listed
 
