@@ -126,13 +126,14 @@ def test_every_field_order_and_filter_equal_the_oracle(store: tuple[int, bytes, 
         assert answer(page) == oracle.notes(main, wal, limit=1000, **filters), filters
 
 
-def test_pages_slice_the_same_order(store: tuple[int, bytes, bytes | None]) -> None:
+@pytest.mark.parametrize("head", [0, 3, 1000])  # the whole order; a top-N ending on the first page; all top-N
+def test_pages_slice_the_same_order(store: tuple[int, bytes, bytes | None], head: int) -> None:
     _, main, wal = store
     database = in_memory(SOURCE, main, wal)
     for q in (None, "e"):
         for offset in range(0, 12, 4):
             query = ViewQuery(limit=4, offset=offset, q=q)
-            page = asyncio.run(SqliteNotesReader().notes(database, query))
+            page = asyncio.run(SqliteNotesReader(head=head).notes(database, query))
             assert answer(page) == oracle.notes(main, wal, q=q, limit=4, offset=offset)
 
 

@@ -4,7 +4,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase
-from ios_backup_api.adapters.apps.paging import SqlOrdered, ordered_page
+from ios_backup_api.adapters.apps.paging import HEAD, SqlOrdered, ordered_page
 from ios_backup_api.adapters.apps.sql_times import key_bounds, seconds_key
 from ios_backup_api.adapters.apps.sql_values import flag, folded, marks, number, text, text_sql
 from ios_backup_api.domain.errors import ViewUnreadableError
@@ -29,10 +29,13 @@ class SqliteCallsReader:
     `started_at` first (the order of `paging`: ties by id, calls without a time last).
     """
 
+    def __init__(self, head: int = HEAD) -> None:
+        self._head = head
+
     async def calls(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Call]:
         filters = ("calls", query.since, query.until)
         return await ordered_page(
-            database, query, filters, lambda db, connection: _Calls(db, connection, query)
+            database, query, filters, lambda db, connection: _Calls(db, connection, query), self._head
         )
 
 
