@@ -60,7 +60,7 @@ async def test_pages_are_slices_of_one_order(database: Files) -> None:
 @pytest.mark.parametrize("head", [0, 3, 8])  # the whole order; a top-N ending on the first page, further in
 async def test_pages_read_by_a_top_n_are_the_same_slices(database: Files, head: int) -> None:
     async def read_with_head(files: Files, **query: Any) -> ViewPage[Call]:
-        return await read_view(SOURCE, SqliteCallsReader(head).calls, files, **query)
+        return await read_view(SOURCE, SqliteCallsReader.with_head(head).calls, files, **query)
 
     await check_paging(read_with_head, oracle.calls, database, 3)
 

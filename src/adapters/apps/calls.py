@@ -29,8 +29,15 @@ class SqliteCallsReader:
     `started_at` first (the order of `paging`: ties by id, calls without a time last).
     """
 
-    def __init__(self, head: int = HEAD) -> None:
-        self._head = head
+    _head = HEAD
+    """See `paging.ordered_page`. Not an `__init__` argument: the composition root builds this reader from
+    its constructor's signature (`provide(SqliteCallsReader)`), which must need nothing."""
+
+    @classmethod
+    def with_head(cls, head: int) -> "SqliteCallsReader":
+        reader = cls()
+        reader._head = head
+        return reader
 
     async def calls(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Call]:
         filters = ("calls", query.since, query.until)
