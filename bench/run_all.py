@@ -12,7 +12,16 @@ from pathlib import Path
 
 from common.report import Row, machine, parser, table
 
-PROGRAMS = ("unlock.py", "download.py", "manifest_pages.py", "refresh.py", "memory.py")
+PROGRAMS = (
+    "unlock.py",
+    "download.py",
+    "archive.py",
+    "manifest_pages.py",
+    "refresh.py",
+    "memory.py",
+    "views.py",
+    "extract.py",
+)
 HERE = Path(__file__).resolve().parent
 
 

@@ -11,9 +11,12 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 PROGRAMS = {
     "unlock.py": ["## Unlock", "| unlock, 1,000 iterations, small manifest |", "| /healthz every 5 ms"],
     "download.py": ["## Downloads", "file, curl -o /dev/null |", "| last 1 MiB of the"],
+    "archive.py": ["## Archives", "| archive of a folder of 8 files", "server RSS growth while it streams |"],
     "manifest_pages.py": ["## Manifest pages", "| page of 100, domain filter", "| distinct domains: p50 |"],
     "refresh.py": ["## Refresh", "| refresh, nothing changed: 2 backups of"],
     "memory.py": ["## Memory", "| memory of the unlocked backup"],
+    "views.py": ["## Typed views", "| messages: later pages of 100", "| notes: first page |"],
+    "extract.py": ["## Extract", "| extract 100 files, 20.0 MiB (encrypted)", "mvt-ios decrypt-backup"],
 }
 
 

@@ -36,14 +36,16 @@ class Scale:
     memory_file: int
     refresh_backups: int
     refresh_files: int
+    view_messages: int
+    """The messages in the sms.db of the typed views' phone."""
 
     @property
     def root(self) -> Path:
         return DATA_ROOT / f"{_FORMAT}-{self.name}"
 
 
-FULL = Scale("full", 10_000_000, 300_000, GIB, 64 * MIB, 200, 500)
-SMOKE = Scale("smoke", 1000, 600, 4 * MIB, MIB, 4, 5)
+FULL = Scale("full", 10_000_000, 300_000, GIB, 64 * MIB, 200, 500, 100_000)
+SMOKE = Scale("smoke", 1000, 600, 4 * MIB, MIB, 4, 5, 500)
 
 
 def scale(smoke: bool) -> Scale:
@@ -105,6 +107,34 @@ def phones(size: Scale) -> Path:
     return base
 
 
+ARCHIVE_ID = "00008110-0000000000000004"
+ARCHIVE_FOLDER = ("CameraRollDomain", "Media/DCIM/101APPLE/")
+"""A folder of large files, the archive whose rate is set beside a single file's download."""
+
+
+def archive_backup(size: Scale, large_gib: int) -> Path:
+    """The base folder of one encrypted backup: `ARCHIVE_FOLDER` holding 8 files that add up to the scale's
+    big file, and files of 1 GiB (1 MiB in a smoke run) beside it up to `large_gib` GiB in all."""
+    base = size.root / f"archive-{large_gib}"
+    unit = GIB if size is FULL else MIB
+    folder_files = tuple(
+        SyntheticFile.of_size(
+            ARCHIVE_FOLDER[0], f"{ARCHIVE_FOLDER[1]}IMG_{n:04}.MOV", size.big_file // 8, seed=40 + n
+        )
+        for n in range(8)
+    )
+    rest = tuple(
+        SyntheticFile.of_size(ARCHIVE_FOLDER[0], f"Media/DCIM/102APPLE/IMG_{n:04}.MOV", unit, seed=60 + n)
+        for n in range(max(0, (large_gib * unit - size.big_file) // unit))
+    )
+    entries = folder_files + rest
+    cached(
+        base / ARCHIVE_ID,
+        lambda out: write_backup(out, device(ARCHIVE_ID, PASSPHRASE, 1000, entries), seed=4),
+    )
+    return base
+
+
 def _write_small(folder: Path, size: Scale) -> None:
     from ios_backup_api.adapters.backup_writer.samples import rich_backup
 
@@ -125,6 +155,24 @@ def _write_content(folder: Path, size: Scale) -> None:
         SyntheticFile.of_size(*MEMORY_FILE, size.memory_file, seed=4),
     )
     write_backup(folder, device(CONTENT_ID, PASSPHRASE, 1000, entries), seed=3)
+
+
+VIEWS_ID = "00008110-0000000000000004"
+SMS = ("HomeDomain", "Library/SMS/sms.db")
+
+
+def views_phone(size: Scale) -> Path:
+    """The base folder of one encrypted backup holding every app of the typed views, its sms.db with the
+    scale's number of messages (the newest in its -wal, as on a phone)."""
+    from ios_backup_api.adapters.backup_writer.apps.phone import app_entries
+
+    def write(folder: Path) -> None:
+        entries = tuple(app_entries(17, wal=True, seed=4, messages=size.view_messages))
+        write_backup(folder, device(VIEWS_ID, PASSPHRASE, size.dpic, entries), seed=4)
+
+    base = size.root / "views"
+    cached(base / VIEWS_ID, write)
+    return base
 
 
 def refresh_base(size: Scale, backups: int, files: int) -> Path:

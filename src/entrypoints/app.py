@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from ios_backup_api.domain.errors import DomainError
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.auth import API_TOKEN_HEADER, api_token_guard
+from ios_backup_api.entrypoints.http.controllers.archive import ArchiveController
 from ios_backup_api.entrypoints.http.controllers.backups import BackupsController
 from ios_backup_api.entrypoints.http.controllers.chat_views import MessagesController, WhatsAppController
 from ios_backup_api.entrypoints.http.controllers.content import ContentController
@@ -100,6 +101,7 @@ def create_app(
             SessionsController,
             ManifestController,
             ContentController,
+            ArchiveController,
             ViewsController,
             MessagesController,
             WhatsAppController,

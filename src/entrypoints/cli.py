@@ -1,4 +1,4 @@
-"""`ios-backup-api`: serve, scan, db upgrade, demo."""
+"""`ios-backup-api`: serve, scan, db upgrade, demo, extract, decrypt."""
 
 import argparse
 import asyncio
@@ -39,7 +39,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("dir", nargs="?", default="demo-backups", type=Path)
     demo.set_defaults(run=_demo)
+    extract = commands.add_parser(
+        "extract",
+        help="write a backup's files into DEST/<domain>/<relative_path> (resumes; passphrase from"
+        " IOS_BACKUP_PASSPHRASE, --password-file or a prompt)",
+    )
+    _backup_and_destination(extract)
+    extract.add_argument("--domain", help="only this domain (exact)")
+    extract.add_argument("--path-like", help="only relative paths matching this SQL LIKE pattern (%%, _)")
+    extract.add_argument("--kind", choices=["file", "directory", "symlink"], help="only entries of this kind")
+    extract.set_defaults(run=_extract)
+    decrypt = commands.add_parser(
+        "decrypt",
+        help="make DEST a decrypted copy of the backup folder, which other tools read as unencrypted",
+    )
+    _backup_and_destination(decrypt)
+    decrypt.set_defaults(run=_decrypt)
     return parser
+
+
+def _backup_and_destination(command: argparse.ArgumentParser) -> None:
+    command.add_argument("backup_id", metavar="BACKUP_ID", help="a backup's folder name under the base path")
+    command.add_argument("dest", metavar="DEST", type=Path, help="the folder to write (made if missing)")
+    command.add_argument(
+        "--password-file",
+        type=Path,
+        help="read the passphrase from this file (one trailing newline is not part of it)",
+    )
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
@@ -69,6 +95,22 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
     run_demo(settings, args.dir)
     return 0
+
+
+def _extract(settings: Settings, args: argparse.Namespace) -> int:
+    from ios_backup_api.domain.manifest import EntryKind
+    from ios_backup_api.domain.services.selection import Selection
+    from ios_backup_api.entrypoints.export.commands import run_extract
+
+    kind = None if args.kind is None else EntryKind(args.kind)
+    selection = Selection(args.domain, args.path_like, kind)
+    return run_extract(settings, args.backup_id, args.dest, selection, args.password_file)
+
+
+def _decrypt(settings: Settings, args: argparse.Namespace) -> int:
+    from ios_backup_api.entrypoints.export.commands import run_decrypt
+
+    return run_decrypt(settings, args.backup_id, args.dest, args.password_file)
 
 
 def _safe_url(url: str) -> str:

@@ -1,9 +1,9 @@
 """The composition root: dishka providers, one per concern. Creating an object connects to nothing."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
-from dishka import Provider, Scope, from_context, provide
+from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ios_backup_api.adapters.apps.calls import SqliteCallsReader
@@ -13,10 +13,7 @@ from ios_backup_api.adapters.apps.messages import SqliteMessagesReader
 from ios_backup_api.adapters.apps.notes import SqliteNotesReader
 from ios_backup_api.adapters.apps.photos import SqlitePhotosReader
 from ios_backup_api.adapters.apps.whatsapp import SqliteWhatsAppReader
-from ios_backup_api.adapters.backup_folder.file_work import FileWork
-from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
-from ios_backup_api.adapters.filesystem.folder_library import FolderBackupLibrary
 from ios_backup_api.adapters.sessions.attempts_memory import InMemoryUnlockAttemptLog
 from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
 from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
@@ -25,8 +22,8 @@ from ios_backup_api.adapters.sessions.sqla_store import SqlaSessionStore
 from ios_backup_api.adapters.sql.engine import create_catalog_engine
 from ios_backup_api.adapters.system.clock import SystemClock
 from ios_backup_api.adapters.system.tokens import SecretsTokenSource
-from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
-from ios_backup_api.adapters.vault.vault import IosBackupVault
+from ios_backup_api.adapters.zip.stream_writer import ZipStreamEncoder
+from ios_backup_api.domain.ports.archive import ArchiveEncoder
 from ios_backup_api.domain.ports.attempts import UnlockAttemptLog
 from ios_backup_api.domain.ports.catalog import BackupCatalog
 from ios_backup_api.domain.ports.clock import Clock
@@ -43,6 +40,7 @@ from ios_backup_api.domain.ports.views import (
     PhotosReader,
     WhatsAppReader,
 )
+from ios_backup_api.domain.services.archive_export import ArchiveExport
 from ios_backup_api.domain.services.discovery import BackupDiscovery
 from ios_backup_api.domain.services.open_handles import OpenHandles
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
@@ -50,12 +48,8 @@ from ios_backup_api.domain.services.throttle import ThrottlePolicy, UnlockThrott
 from ios_backup_api.domain.services.unlock_gate import UnlockGate
 from ios_backup_api.domain.services.view_reading import ViewReading
 from ios_backup_api.domain.sessions import SessionLifetime, SessionLimits
-from ios_backup_api.entrypoints.manifest_memory import ram_files_for
+from ios_backup_api.entrypoints.folder_providers import BackupFolderProvider, SettingsProvider
 from ios_backup_api.entrypoints.settings import Settings
-
-
-class SettingsProvider(Provider):
-    settings = from_context(provides=Settings, scope=Scope.APP)
 
 
 class DatabaseProvider(Provider):
@@ -88,39 +82,20 @@ class DatabaseProvider(Provider):
         return InMemoryUnlockAttemptLog()
 
 
-class BackupFolderProvider(Provider):
-    scope = Scope.APP
-
-    @provide
-    def folders(self, settings: Settings) -> BackupFolders:
-        return BackupFolders(settings.backup_paths.base_path)
-
-    @provide
-    def work(self, settings: Settings) -> FileWork:
-        paths = settings.backup_paths
-        return FileWork(paths.io_threads, paths.io_threads_per_folder, paths.io_timeout_seconds)
-
-    @provide
-    def library(self, folders: BackupFolders, work: FileWork) -> BackupLibrary:
-        return FolderBackupLibrary(folders, work)
-
-    @provide
-    def vault(self, folders: BackupFolders, work: FileWork, settings: Settings) -> BackupVault:
-        manifest = settings.manifest
-        loader = ManifestLoader(
-            ram_files_for(manifest),
-            manifest.parallel_decrypt_from_mib << 20,
-            manifest.read_ahead_max_mib << 20,
-        )
-        return IosBackupVault(folders, loader, settings.unlock.max_concurrent_derivations, work)
-
-
 class SystemProvider(Provider):
     scope = Scope.APP
 
     sealer = provide(HkdfAesGcmKeySealer, provides=KeySealer)
     clock = provide(SystemClock, provides=Clock)
     tokens = provide(SecretsTokenSource, provides=TokenSource)
+
+    @provide
+    def archive_encoder(self) -> Iterator[ArchiveEncoder]:
+        encoder = ZipStreamEncoder()
+        try:
+            yield encoder
+        finally:
+            encoder.close()
 
 
 class DomainProvider(Provider):
@@ -156,6 +131,7 @@ class DomainProvider(Provider):
         return SessionLimits(settings.sessions.max_live, settings.sessions.max_live_per_backup)
 
     lifecycle = provide(SessionLifecycle)
+    archive = provide(ArchiveExport)
 
     @provide
     def discovery(

@@ -10,6 +10,8 @@ import msgspec
 
 PREFIX = "IOS_BACKUP_"
 APP_NAME = "ios-backup-api"
+PASSPHRASE_VARIABLE = f"{PREFIX}PASSPHRASE"
+"""Read by `extract` and `decrypt` from the environment (never from `.env`): a passphrase, not a setting."""
 
 
 class SettingsError(Exception):
@@ -200,7 +202,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     values.update(os.environ if environ is None else environ)
     nested: dict[str, Any] = {}
     for name, value in values.items():
-        if not name.startswith(PREFIX):
+        if not name.startswith(PREFIX) or name == PASSPHRASE_VARIABLE:
             continue
         section, sep, key = name[len(PREFIX) :].lower().partition("__")
         if not sep or not key or "__" in key:

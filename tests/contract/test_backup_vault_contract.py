@@ -363,6 +363,12 @@ async def test_domains_are_distinct_and_sorted_by_code_point(case: Case) -> None
     assert await handle.domains() == domains
 
 
+async def test_every_handle_of_an_unchanged_backup_has_one_version(case: Case) -> None:
+    first, second = await case.open(), await case.open()
+    assert first.version == second.version
+    assert first.version
+
+
 async def test_locate_finds_entries_of_every_kind_by_exact_domain_and_path(case: Case) -> None:
     handle = await case.open()
     listed = await _everything(handle, 1000)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, plain_spec, write_samples
@@ -63,10 +64,17 @@ class Visit:
         self.page = context.new_page()
 
     def seen(self) -> Page:
-        """The page as it is now, its HTML kept."""
-        self.page.wait_for_load_state()
-        self.pages.append(self.page.content())
-        return self.page
+        """The page as it is now, its HTML kept. A navigation the last action started may begin only now
+        (a loaded machine): the HTML is taken once it has loaded."""
+        for _ in range(100):
+            self.page.wait_for_load_state()
+            try:
+                self.pages.append(self.page.content())
+                return self.page
+            except PlaywrightError as error:
+                if "navigating" not in str(error):
+                    raise
+        raise AssertionError("the page kept navigating")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, encrypted_spec
 from tests.support.server import running_server
+from tests.support.streams import received_until_locked
 
 TOKEN = "download-ended-api-token-0123456789"
 
@@ -39,18 +40,8 @@ def test_a_download_cut_by_a_lock_ends_with_one_log_line(tmp_path: Path) -> None
         )
         big = max(files.json()["items"], key=lambda item: item["size"] or 0)
         assert big["size"] == 64 << 20
-        received = 0
-        with client.stream(
-            "GET", f"/backups/{ENCRYPTED_ID}/file/{big['file_id']}", headers=session
-        ) as response:
-            chunks = response.iter_bytes(65536)
-            received += len(next(chunks))
-            assert client.post(f"/backups/{ENCRYPTED_ID}/lock", headers=session).status_code == 204
-            try:
-                for chunk in chunks:
-                    received += len(chunk)
-            except httpx.RemoteProtocolError:
-                pass  # the connection was closed short of the Content-Length, as it must be
+        path = f"/backups/{ENCRYPTED_ID}/file/{big['file_id']}"
+        received = received_until_locked(client, ENCRYPTED_ID, path, session)
         assert received < big["size"]
         assert client.get("/healthz").status_code == 200
         time.sleep(0.2)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID
-from tests.support.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server, status_bytes
 
 TOKEN = "manifest-memory-api-token-0123456789"
 SPARSE_SIZE = 2 << 30
@@ -59,19 +59,12 @@ async def test_wrong_passphrases_on_a_sparse_2_gib_manifest_cost_under_512_mib_a
             at_once_on_three = await asyncio.gather(*(guess(name) for name in SPARSE))
             in_a_row = [await guess(SPARSE[1]) for _ in range(3)]
         assert [*at_once_on_one, *at_once_on_three, *in_a_row] == [400] * 9
-        peak_while_serving = _status_bytes(server, "VmHWM")
+        peak_while_serving = status_bytes(server, "VmHWM")
         # Reads that outlive their request would still be running: the peak over the process's whole life,
         # read when it has exited, counts them too.
         peak_of_its_life = _stopped_peak(server)
     assert peak_while_serving < PEAK_BOUND, f"peak RSS while serving: {peak_while_serving >> 20} MiB"
     assert peak_of_its_life < PEAK_BOUND, f"peak RSS over the server's life: {peak_of_its_life >> 20} MiB"
-
-
-def _status_bytes(server: RunningServer, field: str) -> int:
-    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) * 1024
-    raise LookupError(field)
 
 
 def _stopped_peak(server: RunningServer) -> int:
@@ -153,5 +146,5 @@ def test_manifests_too_large_to_be_real_answer_409_and_the_others_serve(
                 ]
             }
             assert client.get(f"/backups/{PLAIN_ID}/domains", headers=plain).status_code == 200
-        peak = _status_bytes(server, "VmHWM")
+        peak = status_bytes(server, "VmHWM")
     assert peak < PEAK_BOUND, f"peak RSS: {peak >> 20} MiB"

@@ -101,10 +101,15 @@ class InMemoryOpenBackup:
     def __init__(self, backup: _Backup) -> None:
         self._backup: _Backup | None = backup
         self._passphrase_key = backup.passphrase_key
+        self._version = f"{backup.backup_id}:{backup.version}"
 
     @property
     def passphrase_key(self) -> bytes | None:
         return self._passphrase_key
+
+    @property
+    def version(self) -> str:
+        return self._version
 
     @property
     def is_open(self) -> bool:

@@ -22,6 +22,14 @@ class RunningServer:
     log: Path
 
 
+def status_bytes(server: RunningServer, field: str) -> int:
+    """A memory field of the server's /proc status (`VmRSS`, `VmHWM`), in bytes."""
+    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    raise LookupError(field)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -13,8 +13,8 @@ from ios_backup_api.domain.manifest import ByteRange
 from ios_backup_api.domain.ports.vault import FileContent, OpenBackup
 from ios_backup_api.domain.views.pages import EntryRef
 
-_Key = tuple[str, EntryRef, str, str | None]
-"""(backup id, database entry, its payload's ETag, its -wal's): a rewritten backup is read anew."""
+_Key = tuple[str, str, EntryRef]
+"""(backup id, the backup's version, database entry): a rewritten backup is read anew."""
 
 
 class SqliteAppDatabases:
@@ -28,12 +28,15 @@ class SqliteAppDatabases:
         self._loading: dict[_Key, asyncio.Lock] = {}
 
     async def database(self, backup_id: str, opened: OpenBackup, source: EntryRef) -> SqliteAppDatabase:
-        main, wal = await _contents(opened, source)
-        key = (backup_id, source, main.etag, None if wal is None else wal.etag)
+        key = (backup_id, opened.version, source)
+        held = self._held.get(key)
+        if held is not None:  # the common case: no look at the manifest or the folder
+            self._held.move_to_end(key)
+            return held
         async with self._loading.setdefault(key, asyncio.Lock()):  # one load per version, however many ask
             held = self._held.get(key)
             if held is None:
-                held = await self._load(source, main, wal)
+                held = await self._load(source, *await _contents(opened, source))
                 self._make_room(held.size)
                 self._held[key] = held
             self._held.move_to_end(key)

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from functools import partial
 
 from ios_backup_api.adapters.backup_folder.file_work import FolderLane
@@ -17,6 +18,15 @@ from ios_backup_api.domain.ports.vault import FileContent
 from ios_backup_api.domain.views.pages import EntryRef
 
 
+@dataclass(frozen=True, slots=True)
+class PlainManifest:
+    """How the backup's manifest file is written out in plain: `write(keys, descriptor)` (blocking, its
+    length), allowed `allow_seconds` in the folder's lane."""
+
+    write: Callable[[UnlockedKeybag | None, int], int]
+    allow_seconds: float
+
+
 class IosOpenBackup:
     """After `close()` every method raises `SessionRequiredError` (the session ended), and so do reads of
     contents opened through this handle that were still streaming."""
@@ -28,8 +38,12 @@ class IosOpenBackup:
         keys: UnlockedKeybag | None,
         release: Callable[[], Awaitable[None]],
         lane: FolderLane,
+        plain_manifest: PlainManifest,
+        version: str,
     ) -> None:
         self._folder = folder
+        self._plain_manifest = plain_manifest
+        self._version = version
         self._reading = Reading(lane, lambda: self.is_open)
         self._manifest = manifest
         self._keys = keys
@@ -38,6 +52,10 @@ class IosOpenBackup:
     @property
     def passphrase_key(self) -> bytes | None:
         return None if self._keys is None else self._keys.passphrase_key
+
+    @property
+    def version(self) -> str:
+        return self._version
 
     @property
     def is_open(self) -> bool:
@@ -67,6 +85,20 @@ class IosOpenBackup:
         flat = self._manifest.flat_payloads
         opening = partial(open_content, self._folder, row, self._keys, self._reading, flat)
         return await answered(self._reading.lane, opening)
+
+    @property
+    def flat_payloads(self) -> bool:
+        """Its payloads are `<fileID>` at the folder's root (Manifest.mbdb), not `<fileID[:2]>/<fileID>`."""
+        return self._manifest.flat_payloads
+
+    async def write_plain_manifest(self, target: int) -> int:
+        """Writes the manifest file's plaintext to the descriptor `target`, read afresh from the folder
+        (Manifest.db decrypted, its bytes otherwise as the device wrote them; a Manifest.mbdb as it is): the
+        decrypted copy a user asked for. Its length. Raises `CorruptBackupError`."""
+        self._require_open()
+        plain = self._plain_manifest
+        work = partial(plain.write, self._keys, target)
+        return await answered(self._reading.lane, work, plain.allow_seconds)
 
     async def close(self) -> None:
         """Idempotent. Drops the class keys and this handle's hold on the shared manifest."""

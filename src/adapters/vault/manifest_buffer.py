@@ -149,6 +149,27 @@ class ManifestBuffer:
         finally:
             self._wipe()
 
+    def write_plaintext(
+        self, key: bytes | None, parallel_from: int, target: int, *, sqlite: bool = True
+    ) -> int:
+        """Writes the plaintext (decrypted with `key`, by the same steps `open_database` takes, its bytes left
+        as they are) to the descriptor `target`, and wipes the buffer: the decrypted copy a user asked for.
+        Its length. Raises `CorruptBackupError` as `open_database` does (`sqlite=False`: the bytes are no
+        SQLite database, a Manifest.mbdb, and are not checked to be one)."""
+        self._handed_over = True
+        try:
+            with self._plaintext(key, parallel_from) as plaintext:
+                if sqlite and (
+                    len(plaintext) < _HEADER_SIZE or plaintext[: len(_SQLITE_HEADER)] != _SQLITE_HEADER
+                ):
+                    raise CorruptBackupError("Manifest.db is not an SQLite database.")
+                written = 0
+                while written < len(plaintext):
+                    written += os.write(target, plaintext[written:])
+                return written
+        finally:
+            self._wipe()
+
     def wipe(self) -> None:
         """Gives the memory back unless `open_database` has it in hand already (then this returns at once)."""
         if not self._handed_over:

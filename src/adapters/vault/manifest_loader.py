@@ -71,3 +71,14 @@ class ManifestLoader:
             return ManifestDatabase.opened(connection, length, flat_payloads=True)
         connection, length = buffer.open_database(manifest_key, self._parallel_from)
         return ManifestDatabase.opened(connection, length)
+
+    def write_plaintext(
+        self, path: Path, manifest_key: bytes | None, manifest_format: ManifestFormat, target: int
+    ) -> int:
+        """The manifest's plaintext to the descriptor `target`: Manifest.db decrypted with `manifest_key`
+        (as `load` decrypts it) or as it is without one, a Manifest.mbdb (never encrypted) as it is. Its
+        length. Blocking. Raises `CorruptBackupError` as `load` does."""
+        buffer = self.read(path)
+        if manifest_format is ManifestFormat.MBDB:
+            return buffer.write_plaintext(None, self._parallel_from, target, sqlite=False)
+        return buffer.write_plaintext(manifest_key, self._parallel_from, target)

@@ -11,7 +11,7 @@ from ios_backup_api.adapters.backup_folder.layout import BackupLayout, read_layo
 from ios_backup_api.adapters.backup_folder.opening import FolderHandle
 from ios_backup_api.adapters.backup_folder.problems import BackupFolderError
 from ios_backup_api.adapters.vault.folder_answers import answered
-from ios_backup_api.adapters.vault.handle import IosOpenBackup
+from ios_backup_api.adapters.vault.handle import IosOpenBackup, PlainManifest
 from ios_backup_api.adapters.vault.keybag import UnlockedKeybag, unlock_with_key, unlock_with_passphrase
 from ios_backup_api.adapters.vault.manifest_buffer import file_fingerprint_and_size
 from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
@@ -129,7 +129,11 @@ class IosBackupVault:
             if keys is not None:
                 keys.forget()
             raise
-        return IosOpenBackup(folder, manifest, keys, partial(self._manifests.release, version), lane)
+        plain_manifest = PlainManifest(
+            partial(_write_plain_manifest, self._loader, layout), self._allowed_reading(2 * size)
+        )
+        release = partial(self._manifests.release, version)
+        return IosOpenBackup(folder, manifest, keys, release, lane, plain_manifest, fingerprint)
 
     def _allowed_reading(self, size: int) -> float:
         """Seconds allowed folder work that holds the folder, reads its plists and `size` bytes more."""
@@ -141,3 +145,11 @@ def _held_and_read(folders: BackupFolders, backup_id: str) -> tuple[FolderHandle
     layout read; None when `backup_id` names no backup folder."""
     folder = folders.folder(backup_id)
     return None if folder is None else (FolderHandle(folder), read_layout(folder))
+
+
+def _write_plain_manifest(
+    loader: ManifestLoader, layout: BackupLayout, keys: UnlockedKeybag | None, target: int
+) -> int:
+    record = layout.protection.manifest_key
+    key = None if keys is None or record is None else keys.unwrap_record(record)
+    return loader.write_plaintext(layout.manifest_db, key, layout.manifest_format, target)

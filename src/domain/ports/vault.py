@@ -39,6 +39,12 @@ class OpenBackup(Protocol):
         """The key the class keys unwrap from (None for an unencrypted backup)."""
         ...
 
+    @property
+    def version(self) -> str:
+        """Names what the backup holds: the same for every handle of an unchanged backup, another once it is
+        rewritten (what a cache of its contents is keyed by)."""
+        ...
+
     async def files(self, query: FileQuery) -> FilePage: ...
 
     async def domains(self) -> list[str]:

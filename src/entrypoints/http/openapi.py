@@ -51,3 +51,11 @@ def any_content(description: str) -> ResponseSpec:
     """A body of whatever media type the file's name suggests."""
     content: Any = object
     return ResponseSpec(content, description=description, media_type="*/*", generate_examples=False)
+
+
+def zip_content() -> ResponseSpec:
+    """A ZIP archive, streamed."""
+    content: Any = bytes
+    return ResponseSpec(
+        content, description="The ZIP archive", media_type="application/zip", generate_examples=False
+    )

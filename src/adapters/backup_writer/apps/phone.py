@@ -3,6 +3,7 @@ entries: what the demo and the typed views' tests put in a backup."""
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 from ios_backup_api.adapters.backup_writer.apps.calls import calls_entries
 from ios_backup_api.adapters.backup_writer.apps.contacts import contacts_entries
@@ -13,10 +14,11 @@ from ios_backup_api.adapters.backup_writer.apps.whatsapp import whatsapp_entries
 from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup, SyntheticEntry
 
 
-def app_entries(ios: int, *, wal: bool, seed: int = 0) -> list[SyntheticEntry]:
-    """Every app of the typed views; `wal` leaves each database's newest rows in its `-wal`."""
+def app_entries(ios: int, *, wal: bool, seed: int = 0, messages: int | None = None) -> list[SyntheticEntry]:
+    """Every app of the typed views; `wal` leaves each database's newest rows in its `-wal`; `messages`
+    makes sms.db hold that many messages (a benchmark's phone) instead of a few dozen of every kind."""
     makers = (
-        messages_entries,
+        partial(messages_entries, scale=messages),
         whatsapp_entries,
         contacts_entries,
         calls_entries,

@@ -1,0 +1,1 @@
+"""ZIP archives behind the ArchiveEncoder port, streamed as they are written."""
