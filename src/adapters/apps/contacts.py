@@ -72,8 +72,11 @@ def _page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuer
     columns = {name: name if name.upper() in person else "NULL" for name in _PERSON_COLUMNS}
     labelled = "LABEL" in values and "VALUE" in db.columns(connection, "ABMultiValueLabel")
     listed = db.kept(("contacts", "listed"), lambda: _listed(connection, columns))
-    folded_values = db.kept(("contacts", "values"), lambda: _folded_values(connection)) if query.q else {}
-    ids = db.kept(("contacts", "matching", query.q), lambda: _matching(listed, folded_values, query.q))
+    if query.q is None:
+        ids = db.kept(("contacts", "ids"), lambda: [row.id for row in listed])
+    else:
+        searched = db.kept(("contacts", "searched"), lambda: _searched(connection, listed))
+        ids = db.kept(("contacts", "matching", query.q), lambda: _matching(searched, query.q or ""))
     chosen = ids[query.offset : query.offset + query.limit]
     names = db.kept(("contacts", "names"), lambda: {row.id: row.display_name for row in listed})
     return ViewPage(
@@ -81,17 +84,17 @@ def _page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuer
     )
 
 
-def _matching(listed: list[_Listed], values: dict[int, tuple[str, ...]], q: str | None) -> list[int]:
-    """The ids in display order of the cards whose names, organization, display name, phones or emails
-    hold `q` (by case folding)."""
-    if q is None:
-        return [row.id for row in listed]
+def _searched(connection: sqlite3.Connection, listed: list[_Listed]) -> list[tuple[int, tuple[str, ...]]]:
+    """Each card in display order with what `q` looks in, case-folded: its names, organization, display
+    name, phones and emails (found once, for the first search)."""
+    values = _folded_values(connection)
+    return [(row.id, folded(*row.searched) + values.get(row.id, ())) for row in listed]
+
+
+def _matching(searched: list[tuple[int, tuple[str, ...]]], q: str) -> list[int]:
+    """The ids in display order of the cards holding `q` in one of their fields (by case folding)."""
     needle = q.casefold()
-    return [
-        row.id
-        for row in listed
-        if any(needle in field for field in (*folded(*row.searched), *values.get(row.id, ())))
-    ]
+    return [pk for pk, fields in searched if any(needle in field for field in fields)]
 
 
 def _folded_values(connection: sqlite3.Connection) -> dict[int, tuple[str, ...]]:
