@@ -1,9 +1,9 @@
 """Pages of the SQLite views: a small view computed whole and kept, or a time-ordered one paged by ids.
 
 A time-ordered view's pages within the first `HEAD` matches come from a top-`HEAD` query (`ORDER BY ...
-LIMIT`: one scan keeping the best rows, no full sort) and a count: what a first page costs. Later pages come
-from the filter's whole ordered ids, found once per database and kept, so that they cost a slice. `q` filters
-the whole ids by case-folded text.
+LIMIT`: one scan keeping the best rows, no full sort) and a count: what a first page costs. Later pages
+come from the filter's whole ordered ids, found once per database and kept, so that they cost a slice. `q`
+finds the rows holding it by their case-folded texts (kept per database), then orders those alone.
 
 The order of every newest-first view (`order_by`): the newest time first, ties by id ascending, rows without
 a time last, by id ascending. Oldest-first views (messages) order by time, then id, rows without a time first
@@ -11,6 +11,7 @@ a time last, by id ascending. Oldest-first views (messages) order by time, then 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from array import array
 from collections.abc import Callable, Hashable, Sequence
@@ -44,6 +45,10 @@ class TimeOrdered(Protocol[R]):
         ...
 
     def count(self) -> int: ...
+
+    def ordered_among(self, ids: Sequence[int]) -> array[int]:
+        """The matching ids among `ids`, in the view's order."""
+        ...
 
     def folded_texts(self) -> dict[int, tuple[str, ...]]:
         """Every row's case-folded texts by id (rows without text left out): `q` is in one of them."""
@@ -99,6 +104,10 @@ class SqlOrdered:
         undated = f"AND NOT coalesce({dated}, 0) ORDER BY {self._id} LIMIT ?"
         return ids + self._ids(undated, [*held, limit - len(ids)])
 
+    def ordered_among(self, ids: Sequence[int]) -> array[int]:
+        among = f"AND {self._id} IN (SELECT value FROM json_each(?)) {self._order}"  # noqa: S608
+        return self._ids(among, [json.dumps(list(ids))])
+
     def _ids(self, rest: str, parameters: list[object]) -> array[int]:
         sql = f"SELECT {self._id} {self._from} {rest}"
         return array("q", (pk for (pk,) in self.connection.execute(sql, [*self._parameters, *parameters])))
@@ -138,15 +147,17 @@ async def ordered_page(
         if not query.q and query.offset + query.limit <= head:
             ids = db.kept((*filters, "head"), lambda: view.ordered(head))
             total = db.kept((*filters, "count"), view.count)
+        elif query.q:
+            needle = query.q.casefold()  # the rows holding it found once, then ordered alone
+            texts = db.kept((filters[0], "texts"), view.folded_texts)
+            holding = db.kept(
+                (filters[0], "q", needle),
+                lambda: [i for i, found in texts.items() if any(needle in text for text in found)],
+            )
+            ids = db.kept((*filters, "q", needle), lambda: view.ordered_among(holding))
+            total = len(ids)
         else:
             ids = db.kept(filters, lambda: view.ordered(-1))
-            if query.q:
-                needle, every = query.q.casefold(), ids
-                texts = db.kept((filters[0], "texts"), view.folded_texts)
-                ids = db.kept(
-                    (*filters, "q", needle),
-                    lambda: array("q", (i for i in every if any(needle in t for t in texts.get(i, ())))),
-                )
             total = len(ids)
         return _page(view.rows(ids[query.offset : query.offset + query.limit]), total, query)
 
