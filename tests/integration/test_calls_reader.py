@@ -17,9 +17,18 @@ from ios_backup_api.domain.views.apple_time import APPLE_EPOCH as EPOCH
 from ios_backup_api.domain.views.pages import SOURCES, ViewName, ViewPage
 from ios_backup_api.domain.views.records import Call
 from tests.support.app_oracles import calls as oracle
-from tests.support.database_edits import edited, shell_rows
-from tests.support.view_cases import CASES, IOS_VERSIONS, Files, answer, case_id, check_paging, read_view
-from tests.support.view_cases import generated as generated_files
+from tests.support.app_views import (
+    CASES,
+    IOS_VERSIONS,
+    Files,
+    answer,
+    case_id,
+    check_paging,
+    edited,
+    read_view,
+    shell_rows,
+)
+from tests.support.app_views import generated as generated_files
 
 SOURCE = SOURCES[ViewName.CALLS]
 
@@ -46,6 +55,14 @@ async def test_every_call_and_field_is_what_the_database_holds(database: Files) 
 
 async def test_pages_are_slices_of_one_order(database: Files) -> None:
     await check_paging(read, oracle.calls, database, 3)
+
+
+@pytest.mark.parametrize("head", [0, 3, 8])  # the whole order; a top-N ending on the first page, further in
+async def test_pages_read_by_a_top_n_are_the_same_slices(database: Files, head: int) -> None:
+    async def read_with_head(files: Files, **query: Any) -> ViewPage[Call]:
+        return await read_view(SOURCE, SqliteCallsReader.with_head(head).calls, files, **query)
+
+    await check_paging(read_with_head, oracle.calls, database, 3)
 
 
 async def test_since_and_until_are_inclusive_bounds_of_started_at(database: Files) -> None:
@@ -95,9 +112,9 @@ async def test_directions_answers_and_services_read_as_the_phone_app_shows_them(
     assert by_id[1].started_at.microsecond == 123456
 
 
-async def test_newest_first_ties_by_the_newest_id() -> None:
+async def test_newest_first_ties_by_the_lower_id() -> None:
     items = (await read(generated(16, True), limit=1000)).items
-    assert [item.id for item in items[:4]] == [31, 30, 29, 28]  # 28 and 29 share their time
+    assert [item.id for item in items[:4]] == [31, 30, 28, 29]  # 28 and 29 share their time
     times = [item.started_at for item in items]
     assert times == sorted(times, reverse=True)  # type: ignore[type-var]
 
@@ -173,7 +190,7 @@ async def test_odd_values_are_read_as_the_oracle_reads_them() -> None:
     assert answer(page) == oracle.calls(main, None, limit=1000)
     by_id = {item.id: item for item in page.items}
     assert (by_id[1].started_at, by_id[1].duration_seconds, by_id[1].direction) == (None, 0.0, "incoming")
-    assert [item.id for item in page.items[-7:]] == [8, 7, 6, 5, 3, 2, 1]  # no time: last, newest id first
+    assert [item.id for item in page.items[-7:]] == [1, 2, 3, 5, 6, 7, 8]  # no time: last, by id
     assert by_id[5].duration_seconds == 1e308
     assert by_id[5].answered is True  # outgoing, and it lasted
     assert by_id[8].direction == "outgoing"

@@ -14,9 +14,18 @@ from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.views.pages import SOURCES, ViewName, ViewPage, ViewQuery
 from ios_backup_api.domain.views.records import Contact
 from tests.support.app_oracles import contacts as oracle
-from tests.support.database_edits import edited, shell_rows
-from tests.support.view_cases import CASES, IOS_VERSIONS, Files, answer, case_id, check_paging, read_view
-from tests.support.view_cases import generated as generated_files
+from tests.support.app_views import (
+    CASES,
+    IOS_VERSIONS,
+    Files,
+    answer,
+    case_id,
+    check_paging,
+    edited,
+    read_view,
+    shell_rows,
+)
+from tests.support.app_views import generated as generated_files
 
 SOURCE = SOURCES[ViewName.CONTACTS]
 

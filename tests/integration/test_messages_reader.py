@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from ios_backup_api.adapters.apps.messages import SqliteMessagesReader
-from ios_backup_api.adapters.apps.wal import applied
 from ios_backup_api.adapters.backup_writer.apps.messages import (
     DATABASE,
     HOME,
@@ -24,7 +23,7 @@ from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
 from tests.support.app_databases import in_memory as loaded
 from tests.support.app_oracles import messages as oracle
-from tests.support.app_views import agree, answer, assert_unreadable, rewritten, sqlite3_cli
+from tests.support.app_views import agree, answer, assert_seeded, assert_unreadable, edited, sqlite3_cli
 from tests.support.typedstream_reference import reference_text
 
 VERSIONS = [14, 15, 16, 17, 18]
@@ -95,7 +94,7 @@ async def test_the_filters_find_what_they_should() -> None:
 async def test_a_text_only_in_attributed_body_is_shown(ios: int) -> None:
     main, wal_bytes, _ = generated(ios, True)
     with sqlite3.connect(":memory:") as connection:
-        connection.deserialize(rewritten(main, wal_bytes))
+        connection.deserialize(edited(main, wal_bytes))
         body_only = connection.execute(
             "SELECT ROWID, attributedBody FROM message WHERE text IS NULL AND attributedBody IS NOT NULL"
         ).fetchall()
@@ -160,7 +159,7 @@ def test_the_generated_databases_are_sound_to_the_sqlite3_cli() -> None:
 )
 async def test_a_database_lacking_optional_columns_gives_nulls(statements: list[str]) -> None:
     main, wal_bytes, _ = generated(16, True)
-    data = rewritten(main, wal_bytes, *statements)
+    data = edited(main, wal_bytes, *statements)
     database = loaded(SOURCE, data, None)
     messages = await reader.messages(database, ViewQuery(limit=1000))
     chats = await reader.chats(database, ViewQuery(limit=1000))
@@ -207,7 +206,7 @@ async def test_a_database_lacking_what_a_view_needs_is_unreadable(
     statements: list[str], view: str, named: str
 ) -> None:
     main, wal_bytes, _ = generated(15, False)
-    await assert_unreadable(reader, view, SOURCE, rewritten(main, wal_bytes, *statements), named)
+    await assert_unreadable(reader, view, SOURCE, edited(main, wal_bytes, *statements), named)
 
 
 async def test_guid_is_needed_for_messages() -> None:
@@ -288,18 +287,4 @@ async def test_odd_rows_read_as_sqlite_reads_them() -> None:
 
 
 def test_the_generator_is_deterministic_given_its_seed() -> None:
-    """The same rows and files for the same seed; the `-wal`'s random salts (SQLite's own) aside, so the WAL
-    is compared applied."""
-
-    def files(seed: int) -> dict[str, bytes]:
-        entries = {
-            e.relative_path: e.read_bytes()
-            for e in messages_entries(17, wal=True, seed=seed)
-            if isinstance(e, SyntheticFile)
-        }
-        wal = entries.pop(DATABASE + "-wal")
-        entries[DATABASE] = bytes(applied(entries[DATABASE], wal))
-        return entries
-
-    assert files(3) == files(3)
-    assert files(3) != files(4)
+    assert_seeded(lambda seed: messages_entries(17, wal=True, seed=seed), DATABASE)

@@ -27,6 +27,7 @@ from ios_backup_api.domain.views.pages import SOURCES, ViewName, ViewPage, ViewQ
 from ios_backup_api.domain.views.records import Note
 from tests.support.app_databases import files_by_path, in_memory
 from tests.support.app_oracles import notes as oracle
+from tests.support.app_views import answer
 from tests.support.notestore_proto import note_text
 
 VERSIONS = [14, 15, 16, 17, 18]
@@ -37,10 +38,6 @@ def _read(
     main: bytes, wal: bytes | None, query: ViewQuery, reader: SqliteNotesReader | None = None
 ) -> ViewPage[Note]:
     return asyncio.run((reader or SqliteNotesReader()).notes(in_memory(SOURCE, main, wal), query))
-
-
-def _as_dicts(page: ViewPage[Note]) -> dict[str, Any]:
-    return {"items": [asdict(item) for item in page.items], "total": page.total}
 
 
 def _sqlite_cli(main: bytes, wal: bytes | None, sql: str) -> str:
@@ -126,17 +123,18 @@ def test_every_field_order_and_filter_equal_the_oracle(store: tuple[int, bytes, 
     database = in_memory(SOURCE, main, wal)
     for filters in _queries():
         page = asyncio.run(SqliteNotesReader().notes(database, ViewQuery(limit=1000, **filters)))
-        assert _as_dicts(page) == oracle.notes(main, wal, limit=1000, **filters), filters
+        assert answer(page) == oracle.notes(main, wal, limit=1000, **filters), filters
 
 
-def test_pages_slice_the_same_order(store: tuple[int, bytes, bytes | None]) -> None:
+@pytest.mark.parametrize("head", [0, 3, 1000])  # the whole order; a top-N ending on the first page; all top-N
+def test_pages_slice_the_same_order(store: tuple[int, bytes, bytes | None], head: int) -> None:
     _, main, wal = store
     database = in_memory(SOURCE, main, wal)
     for q in (None, "e"):
         for offset in range(0, 12, 4):
             query = ViewQuery(limit=4, offset=offset, q=q)
-            page = asyncio.run(SqliteNotesReader().notes(database, query))
-            assert _as_dicts(page) == oracle.notes(main, wal, q=q, limit=4, offset=offset)
+            page = asyncio.run(SqliteNotesReader(head=head).notes(database, query))
+            assert answer(page) == oracle.notes(main, wal, q=q, limit=4, offset=offset)
 
 
 def test_what_the_view_shows_of_the_generated_notes(store: tuple[int, bytes, bytes | None]) -> None:
@@ -181,7 +179,7 @@ def test_a_store_lacking_optional_columns_gives_nulls() -> None:
         rows=(_ICNOTE, ("INSERT INTO ZICCLOUDSYNCINGOBJECT VALUES (1, 7), (2, 7), (3, 8)", ())),
     )
     page = _read(main, None, ViewQuery())
-    assert _as_dicts(page) == oracle.notes(main)
+    assert answer(page) == oracle.notes(main)
     assert [asdict(note) for note in page.items] == [
         {
             "id": pk,
@@ -266,7 +264,7 @@ def test_odd_values_read_as_the_oracle_reads_them() -> None:
         inserts.append(("INSERT INTO ZICNOTEDATA VALUES (?, ?)", (pk + 10, data)))
     main = _custom(*statements, rows=tuple(inserts))
     page = _read(main, None, ViewQuery())
-    assert _as_dicts(page) == oracle.notes(main)
+    assert answer(page) == oracle.notes(main)
     by_id = {note.id: note for note in page.items}
     assert (by_id[1].locked, by_id[1].text) == (False, "fine\ntext")  # a flag is a number; "yes" is none
     assert (by_id[1].modified_at, by_id[2].text, by_id[3].text, by_id[5].text) == (None,) * 4

@@ -28,18 +28,19 @@ from ios_backup_api.domain.views.pages import SOURCES, ViewName, ViewPage, ViewQ
 from ios_backup_api.domain.views.records import Photo
 from tests.support.app_databases import files_by_path, in_memory
 from tests.support.app_oracles import photos as oracle
+from tests.support.app_views import answer
 
 VERSIONS = [13, 14, 15, 16, 17, 18]
 SOURCE = SOURCES[ViewName.PHOTOS]
 
 
-def _read(main: bytes, wal: bytes | None, query: ViewQuery, prefix_rows: int = 1000) -> ViewPage[Photo]:
-    reader = SqlitePhotosReader(prefix_rows=prefix_rows)
+def _read(main: bytes, wal: bytes | None, query: ViewQuery, head: int = 1000) -> ViewPage[Photo]:
+    reader = SqlitePhotosReader(head=head)
     return asyncio.run(reader.photos(in_memory(SOURCE, main, wal), query))
 
 
 # Both ways to a page: a prefix of the order (the first pages), and the whole order sorted once.
-PREFIX_ROWS = pytest.mark.parametrize("prefix_rows", [0, 1000], ids=["sorted", "prefix"])
+HEADS = pytest.mark.parametrize("head", [0, 1000], ids=["sorted", "prefix"])
 
 
 def _sqlite_cli(main: bytes, wal: bytes | None, sql: str) -> str:
@@ -114,10 +115,6 @@ def test_the_originals_and_thumbnails_are_real_media(library: tuple[int, dict[st
             assert image.size == (asset.width // 2, asset.height // 2)
 
 
-def _as_dicts(page: ViewPage[Photo]) -> dict[str, Any]:
-    return {"items": [asdict(item) for item in page.items], "total": page.total}
-
-
 def _queries(expected_all: list[dict[str, Any]]) -> list[dict[str, Any]]:
     times = [item["taken_at"] for item in expected_all if item["taken_at"] is not None]
     middle = sorted(times)[len(times) // 2]
@@ -135,28 +132,28 @@ def _queries(expected_all: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@PREFIX_ROWS
+@HEADS
 def test_every_field_order_and_filter_equal_the_oracle(
-    library: tuple[int, dict[str, bytes]], prefix_rows: int
+    library: tuple[int, dict[str, bytes]], head: int
 ) -> None:
     _, files = library
     main, wal = _database(files)
     everything = oracle.photos(main, wal, limit=1000)
     assert everything["total"] >= 10
     for filters in _queries(everything["items"]):
-        page = _read(main, wal, ViewQuery(limit=1000, **filters), prefix_rows)
-        assert _as_dicts(page) == oracle.photos(main, wal, limit=1000, **filters), filters
+        page = _read(main, wal, ViewQuery(limit=1000, **filters), head)
+        assert answer(page) == oracle.photos(main, wal, limit=1000, **filters), filters
 
 
-@pytest.mark.parametrize("prefix_rows", [0, 7, 1000])  # sorted, the first pages by prefix, all by prefix
-def test_pages_slice_the_same_order(library: tuple[int, dict[str, bytes]], prefix_rows: int) -> None:
+@pytest.mark.parametrize("head", [0, 7, 1000])  # sorted, the first pages by prefix, all by prefix
+def test_pages_slice_the_same_order(library: tuple[int, dict[str, bytes]], head: int) -> None:
     _, files = library
     main, wal = _database(files)
     database = in_memory(SOURCE, main, wal)
-    reader = SqlitePhotosReader(prefix_rows=prefix_rows)
+    reader = SqlitePhotosReader(head=head)
     for offset in range(0, 16, 3):
         page = asyncio.run(reader.photos(database, ViewQuery(limit=3, offset=offset)))
-        assert _as_dicts(page) == oracle.photos(main, wal, limit=3, offset=offset)
+        assert answer(page) == oracle.photos(main, wal, limit=3, offset=offset)
         assert (page.limit, page.offset) == (3, offset)
 
 
@@ -287,8 +284,8 @@ def test_the_same_seed_writes_the_same_library() -> None:
     assert oracle.photos(*_database(first)) != oracle.photos(*_database(other))
 
 
-@PREFIX_ROWS
-def test_times_a_microsecond_apart_order_and_bound_as_they_show(prefix_rows: int) -> None:
+@pytest.mark.parametrize("head", [0, 2, 3, 5, 1000])  # sorted; a top-N ending inside a run of near times
+def test_times_a_microsecond_apart_order_and_bound_as_they_show(head: int) -> None:
     # stored times nearer than the rounding to microseconds: shown equal or not, on either side of a bound
     times = [100.0, 100.0000004, 99.9999996, 100.0000006, 100.000001, 100.0004, 99.9996, 99.99999949]
     times += [7.0, 7.0, 50.0000001, 50.0000002, 50.0000003, 50.0000004]  # 50 s: stored against the id order
@@ -301,8 +298,8 @@ def test_times_a_microsecond_apart_order_and_bound_as_they_show(prefix_rows: int
     bound = datetime(2001, 1, 1, 0, 1, 40, tzinfo=UTC)  # 100 s
     for filters in ({}, {"since": bound}, {"until": bound}, {"since": bound, "until": bound}):
         for limit, offset in [(100, 0), (2, 0), (3, 1), (4, 4)] + [(1, offset) for offset in range(14)]:
-            page = _read(main, None, ViewQuery(limit=limit, offset=offset, **filters), prefix_rows)
-            assert _as_dicts(page) == oracle.photos(main, limit=limit, offset=offset, **filters), (
+            page = _read(main, None, ViewQuery(limit=limit, offset=offset, **filters), head)
+            assert answer(page) == oracle.photos(main, limit=limit, offset=offset, **filters), (
                 filters,
                 offset,
             )

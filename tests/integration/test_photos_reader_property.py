@@ -69,7 +69,7 @@ def _library(rows: list[tuple[Any, ...]]) -> bytes:
     until=_bounds,
     limit=st.integers(1, 5),
     offset=st.integers(0, 12),
-    prefix_rows=st.sampled_from([0, 3, 1000]),
+    head=st.sampled_from([0, 3, 1000]),
 )
 def test_the_reader_answers_what_the_oracle_reads(
     rows: list[tuple[Any, ...]],
@@ -79,13 +79,13 @@ def test_the_reader_answers_what_the_oracle_reads(
     until: datetime | None,
     limit: int,
     offset: int,
-    prefix_rows: int,
+    head: int,
 ) -> None:
     if since is not None and until is not None and since > until:
         since, until = until, since
     main = _library(rows)
     filters: dict[str, Any] = {"kind": kind, "favorite": favorite, "since": since, "until": until}
-    reader = SqlitePhotosReader(prefix_rows=prefix_rows)
+    reader = SqlitePhotosReader(head=head)
     database = in_memory(SOURCES[ViewName.PHOTOS], main)
     for page_offset in (offset, 0):  # a later page first, then the first: each way to a page, either order
         page = asyncio.run(reader.photos(database, ViewQuery(limit=limit, offset=page_offset, **filters)))

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 
-from ios_backup_api.adapters.apps.wal import applied
 from ios_backup_api.adapters.apps.whatsapp import SqliteWhatsAppReader
 from ios_backup_api.adapters.backup_writer.apps.whatsapp import DATABASE, DOMAIN, schema, whatsapp_entries
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
 from tests.support.app_databases import in_memory as loaded
 from tests.support.app_oracles import whatsapp as oracle
-from tests.support.app_views import agree, answer, assert_unreadable, rewritten, sqlite3_cli
+from tests.support.app_views import agree, answer, assert_seeded, assert_unreadable, edited, sqlite3_cli
 
 VERSIONS = [14, 15, 16, 17, 18]
 SOURCE = EntryRef(DOMAIN, DATABASE)
@@ -119,7 +118,7 @@ def test_the_generated_databases_are_sound_to_the_sqlite3_cli() -> None:
 )
 async def test_a_database_lacking_optional_columns_gives_nulls(statements: list[str]) -> None:
     main, wal_bytes, _ = generated(16, True)
-    data = rewritten(main, wal_bytes, *statements)
+    data = edited(main, wal_bytes, *statements)
     database = loaded(SOURCE, data, None)
     messages = await reader.messages(database, ViewQuery(limit=1000, q="a"))
     assert answer(await reader.messages(database, ViewQuery(limit=1000))) == oracle.messages(
@@ -166,7 +165,7 @@ async def test_a_database_lacking_what_a_view_needs_is_unreadable(
     statements: list[str], view: str, named: str
 ) -> None:
     main, wal_bytes, _ = generated(15, False)
-    await assert_unreadable(reader, view, SOURCE, rewritten(main, wal_bytes, *statements), named)
+    await assert_unreadable(reader, view, SOURCE, edited(main, wal_bytes, *statements), named)
 
 
 @versions
@@ -224,18 +223,4 @@ async def test_odd_rows_read_as_sqlite_reads_them() -> None:
 
 
 def test_the_generator_is_deterministic_given_its_seed() -> None:
-    """The same rows and files for the same seed; the `-wal`'s random salts (SQLite's own) aside, so the WAL
-    is compared applied."""
-
-    def files(seed: int) -> dict[str, bytes]:
-        entries = {
-            e.relative_path: e.read_bytes()
-            for e in whatsapp_entries(17, wal=True, seed=seed)
-            if isinstance(e, SyntheticFile)
-        }
-        wal = entries.pop(DATABASE + "-wal")
-        entries[DATABASE] = bytes(applied(entries[DATABASE], wal))
-        return entries
-
-    assert files(3) == files(3)
-    assert files(3) != files(4)
+    assert_seeded(lambda seed: whatsapp_entries(17, wal=True, seed=seed), DATABASE)

@@ -7,7 +7,7 @@ import sqlite3
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ios_backup_api.adapters.apps import sql_values as sql
+from ios_backup_api.adapters.apps import sql_times as sql
 from ios_backup_api.domain.views.apple_time import APPLE_EPOCH, from_apple_seconds, from_apple_time
 
 _CONNECTION = sqlite3.connect(":memory:")

@@ -5,14 +5,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
-from ios_backup_api.adapters.apps.row_values import (
-    FOLDED_MATCH,
-    folded_match,
-    number,
-    register_folded_match,
-    sql_text,
-    text,
-)
+from ios_backup_api.adapters.apps.sql_values import folded, marks, number, text, text_sql
 from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.apple_time import from_apple_seconds
@@ -79,7 +72,11 @@ def _page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuer
     columns = {name: name if name.upper() in person else "NULL" for name in _PERSON_COLUMNS}
     labelled = "LABEL" in values and "VALUE" in db.columns(connection, "ABMultiValueLabel")
     listed = db.kept(("contacts", "listed"), lambda: _listed(connection, columns))
-    ids = db.kept(("contacts", "matching", query.q), lambda: _matching(connection, listed, query.q))
+    if query.q is None:
+        ids = db.kept(("contacts", "ids"), lambda: [row.id for row in listed])
+    else:
+        searched = db.kept(("contacts", "searched"), lambda: _searched(connection, listed))
+        ids = db.kept(("contacts", "matching", query.q), lambda: _matching(searched, query.q or ""))
     chosen = ids[query.offset : query.offset + query.limit]
     names = db.kept(("contacts", "names"), lambda: {row.id: row.display_name for row in listed})
     return ViewPage(
@@ -87,25 +84,32 @@ def _page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuer
     )
 
 
-def _matching(connection: sqlite3.Connection, listed: list[_Listed], q: str | None) -> list[int]:
-    """The ids in display order of the cards whose names, organization, display name, phones or emails
-    hold `q`; the phones and emails are searched by SQLite (with Python's case folding)."""
-    if q is None:
-        return [row.id for row in listed]
-    register_folded_match(connection)
-    by_values = {
-        owner
-        for (owner,) in connection.execute(
-            f"SELECT DISTINCT record_id FROM ABMultiValue WHERE property IN ({_PHONE}, {_EMAIL}) "  # noqa: S608
-            f"AND value IS NOT NULL AND {FOLDED_MATCH}(?, CAST(value AS BLOB))",
-            (q,),
-        )
-    }
-    return [row.id for row in listed if row.id in by_values or folded_match(q, row.searched)]
+def _searched(connection: sqlite3.Connection, listed: list[_Listed]) -> list[tuple[int, tuple[str, ...]]]:
+    """Each card in display order with what `q` looks in, case-folded: its names, organization, display
+    name, phones and emails (found once, for the first search)."""
+    values = _folded_values(connection)
+    return [(row.id, folded(*row.searched) + values.get(row.id, ())) for row in listed]
+
+
+def _matching(searched: list[tuple[int, tuple[str, ...]]], q: str) -> list[int]:
+    """The ids in display order of the cards holding `q` in one of their fields (by case folding)."""
+    needle = q.casefold()
+    return [pk for pk, fields in searched if any(needle in field for field in fields)]
+
+
+def _folded_values(connection: sqlite3.Connection) -> dict[int, tuple[str, ...]]:
+    """Each card's phones and emails, case-folded: where `q` looks besides the names."""
+    found: dict[int, list[str | None]] = {}
+    for owner, value in connection.execute(
+        f"SELECT record_id, CAST(value AS BLOB) FROM ABMultiValue WHERE property IN ({_PHONE}, {_EMAIL}) "  # noqa: S608
+        "AND value IS NOT NULL"
+    ):
+        found.setdefault(owner, []).append(text(value))
+    return {owner: folded(*values) for owner, values in found.items()}
 
 
 def _listed(connection: sqlite3.Connection, columns: dict[str, str]) -> list[_Listed]:
-    first, last, organization = (sql_text(columns[name]) for name in ("First", "Last", "Organization"))
+    first, last, organization = (text_sql(columns[name]) for name in ("First", "Last", "Organization"))
     blank = " AND ".join(
         f"trim(coalesce({columns[name]}, ''), :spaces) = ''" for name in ("First", "Last", "Organization")
     )
@@ -151,7 +155,7 @@ def _contacts(
 ) -> list[Contact]:
     if not ids:
         return []
-    marks = ", ".join("?" * len(ids))
+    places = marks(len(ids))
     label = (
         "(SELECT CAST(l.value AS BLOB) FROM ABMultiValueLabel l WHERE l.ROWID = v.label)"
         if labelled
@@ -161,7 +165,7 @@ def _contacts(
     emails: dict[int, list[LabeledValue]] = {}
     for owner, prop, stored_label, value in connection.execute(
         f"SELECT v.record_id, v.property, {label}, CAST(v.value AS BLOB) FROM ABMultiValue v "  # noqa: S608
-        f"WHERE v.record_id IN ({marks}) AND v.property IN ({_PHONE}, {_EMAIL}) AND v.value IS NOT NULL "
+        f"WHERE v.record_id IN ({places}) AND v.property IN ({_PHONE}, {_EMAIL}) AND v.value IS NOT NULL "
         "ORDER BY v.ROWID",
         ids,
     ):
@@ -169,9 +173,9 @@ def _contacts(
         (phones if prop == _PHONE else emails).setdefault(owner, []).append(entry)
     found = {}
     for key, first, last, organization, created, modified in connection.execute(
-        f"SELECT ROWID, {sql_text(columns['First'])}, {sql_text(columns['Last'])}, "  # noqa: S608
-        f"{sql_text(columns['Organization'])}, {columns['CreationDate']}, {columns['ModificationDate']} "
-        f"FROM ABPerson WHERE ROWID IN ({marks})",
+        f"SELECT ROWID, {text_sql(columns['First'])}, {text_sql(columns['Last'])}, "  # noqa: S608
+        f"{text_sql(columns['Organization'])}, {columns['CreationDate']}, {columns['ModificationDate']} "
+        f"FROM ABPerson WHERE ROWID IN ({places})",
         ids,
     ):
         found[key] = Contact(

@@ -11,13 +11,12 @@ S608`); values are always parameters.
 from __future__ import annotations
 
 import sqlite3
-from array import array
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from ios_backup_api.adapters.apps import sql_times
 from ios_backup_api.adapters.apps import sql_values as sql
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase
-from ios_backup_api.adapters.apps.paging import ChatsAndMessages
+from ios_backup_api.adapters.apps.paging import HEAD, ChatsAndMessages, SqlOrdered, newest_first
 from ios_backup_api.adapters.apps.typedstream import attributed_string_text
 from ios_backup_api.domain.views.apple_time import from_apple_time
 from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
@@ -27,8 +26,8 @@ _NAME = "sms.db"
 _MEDIA = "MediaDomain"
 _ATTACHMENT_ROOTS = ("~/", "/var/mobile/", "/private/var/mobile/")
 _ATTACHMENTS = "Library/SMS/Attachments/"
-_NEVER = datetime.min.replace(tzinfo=UTC)
-_KEY = sql.apple_time_key("date")
+_KEY = sql_times.apple_time_key("date")
+_DATE_KEY = sql_times.apple_time_key("message.date")
 _MESSAGE_CHAT = "SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id"
 
 
@@ -47,24 +46,22 @@ def message_text(text: str | None, body: object) -> str | None:
 
 
 class SqliteMessagesReader(ChatsAndMessages[Chat, Message]):
-    def __init__(self, head: int = 1000) -> None:
+    def __init__(self, head: int = HEAD) -> None:
         super().__init__("messages", _chats, _Messages, head)
 
 
-class _Messages:
+class _Messages(SqlOrdered):
     def __init__(self, db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuery) -> None:
         self.db, self.connection, self.query = db, connection, query
         self.message = db.columns(connection, "message")
         sql.require(self.message, _NAME, "message", ("guid", "date", "is_from_me"))
         self.joined = {"CHAT_ID", "MESSAGE_ID"} <= db.columns(connection, "chat_message_join")
+        where, parameters = _where(query, self.joined)
+        super().__init__(
+            connection, "message", _KEY, where, parameters, id_column="ROWID", newest_first=False
+        )
 
-    def ordered(self, limit: int) -> array[int]:
-        return _ordered(self.connection, self.query, self.joined, limit)
-
-    def count(self) -> int:
-        return _count(self.connection, self.query, self.joined)
-
-    def folded_texts(self) -> dict[int, str]:
+    def folded_texts(self) -> dict[int, tuple[str, ...]]:
         return _folded_texts(self.connection, self.message)
 
     def rows(self, ids: Sequence[int]) -> list[Message]:
@@ -85,9 +82,9 @@ def _chats(db: SqliteAppDatabase, connection: sqlite3.Connection) -> list[Chat]:
         f"SELECT chat.ROWID, CAST(chat.guid AS BLOB), {service}, {name} FROM chat"  # noqa: S608
     ).fetchall()
     counts = {
-        chat_id: (count, sql.from_key(last))
+        chat_id: (count, sql_times.from_key(last))
         for chat_id, count, last in connection.execute(
-            f"SELECT j.chat_id, COUNT(*), MAX({sql.apple_time_key('message.date')}) FROM ({_MESSAGE_CHAT}) j "  # noqa: S608
+            f"SELECT j.chat_id, COUNT(*), MAX({_DATE_KEY}) FROM ({_MESSAGE_CHAT}) j "  # noqa: S608
             "JOIN message ON message.ROWID = j.message_id GROUP BY j.chat_id"
         )
     }
@@ -104,11 +101,7 @@ def _chats(db: SqliteAppDatabase, connection: sqlite3.Connection) -> list[Chat]:
         )
         for rowid, guid, service_name, display_name in rows
     ]
-    chats.sort(key=lambda chat: chat.id)
-    chats.sort(
-        key=lambda chat: (chat.last_message_at is not None, chat.last_message_at or _NEVER), reverse=True
-    )
-    return chats  # newest first, chats without messages last, ties by id (the sorts are stable)
+    return newest_first(chats, lambda chat: chat.last_message_at, lambda chat: chat.id)
 
 
 def _participants(db: SqliteAppDatabase, connection: sqlite3.Connection) -> dict[int, list[str]]:
@@ -128,45 +121,26 @@ def _participants(db: SqliteAppDatabase, connection: sqlite3.Connection) -> dict
     return found
 
 
-def _where(query: ViewQuery, joined: bool) -> tuple[str, list[int]]:
+def _where(query: ViewQuery, joined: bool) -> tuple[list[str], list[object]]:
     """The filters as SQL over `message`. A message's chat is the lowest joined to it: joined to this one
     and to none lower (EXCEPT: two index ranges, fast with or without the phone's indexes)."""
-    where, parameters = ["1"], []
+    where, parameters = sql_times.key_bounds(_KEY, query.since, query.until)
     if query.chat_id is not None:
         if not joined:
-            return "0", []
+            return ["0"], []
         where.append(
             "ROWID IN (SELECT message_id FROM chat_message_join WHERE chat_id = ? "
             "EXCEPT SELECT message_id FROM chat_message_join WHERE chat_id < ?)"
         )
         parameters += [query.chat_id, query.chat_id]
-    for bound, operator in ((query.since, ">="), (query.until, "<=")):
-        if bound is not None:
-            where.append(f"{_KEY} {operator} ?")
-            parameters.append(sql.to_key(bound))
-    return " AND ".join(where), parameters
+    return where, parameters
 
 
-def _ordered(connection: sqlite3.Connection, query: ViewQuery, joined: bool, limit: int = -1) -> array[int]:
-    where, parameters = _where(query, joined)
-    found = connection.execute(
-        f"SELECT ROWID FROM message WHERE {where} ORDER BY {_KEY}, ROWID LIMIT ?",  # noqa: S608
-        [*parameters, limit],
-    )
-    return array("q", (rowid for (rowid,) in found))
-
-
-def _count(connection: sqlite3.Connection, query: ViewQuery, joined: bool) -> int:
-    where, parameters = _where(query, joined)
-    (count,) = connection.execute(f"SELECT count(*) FROM message WHERE {where}", parameters).fetchone()  # noqa: S608
-    return int(count)
-
-
-def _folded_texts(connection: sqlite3.Connection, message: frozenset[str]) -> dict[int, str]:
+def _folded_texts(connection: sqlite3.Connection, message: frozenset[str]) -> dict[int, tuple[str, ...]]:
     text, body = sql.column(message, "message", "text"), sql.column(message, "message", "attributedBody")
     found = connection.execute(f"SELECT ROWID, {sql.text_sql(text)}, {sql.text_sql(body)} FROM message")  # noqa: S608
     texts = ((rowid, message_text(sql.text(value), blob)) for rowid, value, blob in found)
-    return {rowid: value.casefold() for rowid, value in texts if value is not None}
+    return {rowid: sql.folded(value) for rowid, value in texts if value is not None}
 
 
 def _messages(

@@ -3,19 +3,14 @@ their body, the gzip'd protobuf in `ZICNOTEDATA.ZDATA` whose text is at fields 2
 
 import sqlite3
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
+from ios_backup_api.adapters.apps.database import SqliteAppDatabase
+from ios_backup_api.adapters.apps.paging import HEAD, SqlOrdered, ordered_page
 from ios_backup_api.adapters.apps.protobuf import ProtobufError, first_at
-from ios_backup_api.adapters.apps.sqlite_values import (
-    FLAG_SQL,
-    NEWEST_FIRST,
-    flag,
-    newest_first,
-    register_functions,
-    text,
-)
+from ios_backup_api.adapters.apps.sql_times import seconds_key
+from ios_backup_api.adapters.apps.sql_values import flag, flag_sql, folded, marks, text
 from ios_backup_api.domain.errors import ViewUnreadableError
 from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.apple_time import from_apple_seconds
@@ -36,50 +31,20 @@ class SqliteNotesReader:
     purged) are left out; those in "Recently Deleted" are shown, in that folder. A note whose body is
     missing, encrypted or unreadable has `text` None; the page is not failed for it."""
 
-    def __init__(self, max_body_bytes: int = MAX_BODY_BYTES) -> None:
-        self._max_body_bytes = max_body_bytes
+    def __init__(self, max_body_bytes: int = MAX_BODY_BYTES, head: int = HEAD) -> None:
+        self._max_body_bytes, self._head = max_body_bytes, head
 
     async def notes(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Note]:
-        db = sqlite_database(database)
-        return await db.read(lambda connection: self._page(db, connection, query))
+        return await ordered_page(
+            database,
+            query,
+            ("notes",),
+            lambda db, connection: _Notes(self.body_text, db, connection),
+            self._head,
+        )
 
-    def _page(
-        self, db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuery
-    ) -> ViewPage[Note]:
-        schema = _schema(db, connection)
-        register_functions(connection)
-        ordered: list[int] = db.kept(("notes", "ordered"), lambda: _ordered_ids(connection, schema))
-        if query.q is None:
-            ids = ordered
-        else:
-            needle = query.q.casefold()
-            searchable: dict[int, str] = db.kept(
-                ("notes", "searchable"), lambda: self._searchable(connection, schema, ordered)
-            )
-            ids = db.kept(("notes", "q", needle), lambda: [pk for pk in ordered if needle in searchable[pk]])
-        chosen = ids[query.offset : query.offset + query.limit]
-        return ViewPage(self._notes(connection, schema, chosen), len(ids), query.limit, query.offset)
-
-    def _searchable(
-        self, connection: sqlite3.Connection, schema: "_Schema", ids: list[int]
-    ) -> dict[int, str]:
-        """Title and text, case-folded, of every note: `q` looks in both."""
-        return {
-            note.id: f"{(note.title or '').casefold()}\n{(note.text or '').casefold()}"
-            for note in self._notes(connection, schema, ids)
-        }
-
-    def _notes(self, connection: sqlite3.Connection, schema: "_Schema", ids: list[int]) -> list[Note]:
-        found: dict[int, Note] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            sql = schema.rows_sql(", ".join("?" * len(chunk)))
-            for row in connection.execute(sql, chunk):
-                note = _note(row, self._body_text)
-                found[note.id] = note
-        return [found[pk] for pk in ids]
-
-    def _body_text(self, data: object) -> str | None:
+    def body_text(self, data: object) -> str | None:
+        """A note body's text; None when it is missing, unreadable or inflates beyond the bound."""
         if not isinstance(data, bytes):
             return None
         inflater = zlib.decompressobj(wbits=47)  # gzip or zlib, told by the header
@@ -114,7 +79,7 @@ class _Schema:
     @property
     def kept_notes(self) -> str:
         deleted = self.column("ZMARKEDFORDELETION")
-        return f"n.Z_ENT = {self.note_entity} AND NOT {FLAG_SQL.format(deleted)}"
+        return f"n.Z_ENT = {self.note_entity} AND NOT {flag_sql(deleted)}"
 
     def rows_sql(self, marks: str) -> str:
         folder = (
@@ -153,13 +118,31 @@ def _schema(db: SqliteAppDatabase, connection: sqlite3.Connection) -> _Schema:
     return _Schema(entity[0], columns, join)
 
 
-def _ordered_ids(connection: sqlite3.Connection, schema: _Schema) -> list[int]:
-    modified = schema.column("ZMODIFICATIONDATE1")
-    sql = (
-        f"SELECT n.Z_PK, {modified} FROM {TABLE} n WHERE {schema.kept_notes} "  # noqa: S608 - our names
-        + NEWEST_FIRST.format(modified)
-    )
-    return newest_first(connection.execute(sql).fetchall())
+class _Notes(SqlOrdered):
+    """Newest `modified_at` first; `q` looks in the title and the text."""
+
+    def __init__(
+        self, body_text: Callable[[object], str | None], db: SqliteAppDatabase, connection: sqlite3.Connection
+    ) -> None:
+        self.body_text, self.schema = body_text, _schema(db, connection)
+        stored = self.schema.column("ZMODIFICATIONDATE1")
+        key = seconds_key(stored)
+        super().__init__(
+            connection, f"{TABLE} n", key, [self.schema.kept_notes], [], id_column="n.Z_PK", stored=stored
+        )
+
+    def folded_texts(self) -> dict[int, tuple[str, ...]]:
+        every = self.ordered(-1)
+        return {note.id: folded(note.title, note.text) for note in self.rows(every)}
+
+    def rows(self, ids: Sequence[int]) -> list[Note]:
+        found: dict[int, Note] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in self.connection.execute(self.schema.rows_sql(marks(len(chunk))), chunk):
+                note = _note(row, self.body_text)
+                found[note.id] = note
+        return [found[pk] for pk in ids]
 
 
 def _note(row: tuple[object, ...], body_text: Callable[[object], str | None]) -> Note:

@@ -1,57 +1,46 @@
-"""SQL pieces the Messages and WhatsApp readers share: values as apps leave them (any type in any column) and
-Apple times as whole microseconds since 2001, so SQL orders and bounds them as the records show them."""
+"""Values as apps leave them in SQLite (any type in any column), read into the records' types, and the SQL
+pieces that select them safely.
 
-from datetime import datetime, timedelta
+Text columns are selected as `CAST(column AS BLOB)` (`text_sql`) and decoded by `text`, so that text that is
+not UTF-8 (a damaged row, a BLOB where text belongs) reads with U+FFFD where its bytes were invalid instead of
+an exception that would take the whole page down."""
 
-from ios_backup_api.adapters.apps.sqlite_values import integer, text
+import math
+
 from ios_backup_api.domain.errors import ViewUnreadableError
-from ios_backup_api.domain.views.apple_time import APPLE_EPOCH, SECONDS_HELD
-
-__all__ = ["integer", "text"]  # the values as every app reader reads them (sqlite_values)
-_MICROSECOND = timedelta(microseconds=1)
-_EARLIEST, _FARTHEST = SECONDS_HELD
-_NANOSECONDS_FROM = 10**11
 
 
-def seconds_key(column: str) -> str:
-    """Core Data seconds as microseconds, NULL where `from_apple_seconds` gives None; a REAL is rounded as
-    `timedelta(seconds=...)` rounds it (whole seconds, then the fraction's microseconds, the rest half to
-    even), so that SQL orders and bounds exactly the times the records show."""
-    within = f"{column} > {_EARLIEST} AND {column} < {_FARTHEST}"
-    whole = f"CAST({column} AS INTEGER)"
-    micro = f"(({column} - {whole}) * 1000000.0)"
-    base = f"({whole} * 1000000 + CAST({micro} AS INTEGER))"
-    rest = f"({micro} - CAST({micro} AS INTEGER))"
-    odd = f"abs({base} % 2)"
-    rounded = (
-        f"CASE WHEN abs(round({rest}) - {rest}) = 0.5 THEN 2 * round(({rest} + {odd}) * 0.5) - {odd} "
-        f"ELSE round({rest}) END"
-    )
-    return (
-        f"CASE WHEN typeof({column}) = 'integer' AND {within} THEN {column} * 1000000 "
-        f"WHEN typeof({column}) = 'real' AND {within} THEN {base} + CAST({rounded} AS INTEGER) END"
-    )
+def text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
-def apple_time_key(column: str) -> str:
-    """sms.db's seconds-or-nanoseconds as microseconds, as `from_apple_time` tells them apart (whole
-    nanoseconds floored to microseconds; every 64-bit nanosecond count is a time a calendar holds)."""
-    big = f"({column} >= {_NANOSECONDS_FROM} OR {column} <= -{_NANOSECONDS_FROM})"
-    floored = f"CASE WHEN {column} >= 0 THEN {column} / 1000 ELSE ({column} + 1) / 1000 - 1 END"
-    return f"CASE WHEN typeof({column}) = 'integer' AND {big} THEN {floored} ELSE {seconds_key(column)} END"
+def integer(value: object) -> int | None:
+    return value if isinstance(value, int) else None
 
 
-def from_key(key: object) -> datetime | None:
-    return APPLE_EPOCH + timedelta(microseconds=key) if isinstance(key, int) else None
+def number(value: object) -> int | float | None:
+    """An INTEGER or REAL as stored; None for NULL, text or a BLOB."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def to_key(moment: datetime) -> int:
-    return (moment - APPLE_EPOCH) // _MICROSECOND
+def finite(value: object) -> float | None:
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def flag(value: object) -> bool:
+    """Core Data's booleans: a non-zero number is true; NULL and anything else is false."""
+    return isinstance(value, int | float) and value != 0
 
 
 def text_sql(column: str | None) -> str:
-    """A text column read as bytes, so that text that is not UTF-8 can't fail the page (see `text`)."""
-    return "NULL" if column is None else f"CAST({column} AS BLOB)"
+    """A text column selected as bytes, so that text that is not UTF-8 can't fail the page (see `text`)."""
+    return "NULL" if column is None or column == "NULL" else f"CAST({column} AS BLOB)"
 
 
 def number_sql(column: str | None) -> str:
@@ -61,7 +50,7 @@ def number_sql(column: str | None) -> str:
 
 
 def flag_sql(column: str) -> str:
-    """A boolean column: a non-zero number is true; NULL, text and blobs are false."""
+    """`flag` in SQL: a non-zero number is true; NULL, text and blobs are false."""
     return f"(typeof({column}) IN ('integer', 'real') AND {column} != 0)"
 
 
@@ -81,3 +70,8 @@ def column(columns: frozenset[str], table: str, name: str) -> str | None:
 
 def marks(count: int) -> str:
     return ", ".join("?" * count)
+
+
+def folded(*fields: str | None) -> tuple[str, ...]:
+    """The fields `q` looks in, case-folded (`ß` matches `SS`), those without text left out."""
+    return tuple(field.casefold() for field in fields if field is not None)

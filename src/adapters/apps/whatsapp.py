@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from array import array
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from ios_backup_api.adapters.apps import sql_times
 from ios_backup_api.adapters.apps import sql_values as sql
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase
-from ios_backup_api.adapters.apps.paging import ChatsAndMessages
+from ios_backup_api.adapters.apps.paging import HEAD, ChatsAndMessages, SqlOrdered, newest_first
 from ios_backup_api.domain.views.apple_time import from_apple_seconds
 from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
 from ios_backup_api.domain.views.records import WhatsAppChat, WhatsAppMedia, WhatsAppMessage
@@ -26,8 +25,7 @@ _NAME = "ChatStorage.sqlite"
 _DOMAIN = "AppDomainGroup-group.net.whatsapp.WhatsApp.shared"
 _MEDIA_ROOT = "Message/"
 _MIME = re.compile(r"[\w.+-]+/[\w.+-]+(; *[\w.+-]+=[\w.+-]+)*")
-_KEY = sql.seconds_key("ZMESSAGEDATE")
-_NEVER = datetime.min.replace(tzinfo=UTC)
+_KEY = sql_times.seconds_key("ZMESSAGEDATE")
 
 
 def media_entry(path: str | None) -> EntryRef | None:
@@ -38,22 +36,17 @@ def media_entry(path: str | None) -> EntryRef | None:
 
 
 class SqliteWhatsAppReader(ChatsAndMessages[WhatsAppChat, WhatsAppMessage]):
-    def __init__(self, head: int = 1000) -> None:
+    def __init__(self, head: int = HEAD) -> None:
         super().__init__("whatsapp", _chats, _Messages, head)
 
 
-class _Messages:
+class _Messages(SqlOrdered):
     def __init__(self, db: SqliteAppDatabase, connection: sqlite3.Connection, query: ViewQuery) -> None:
         self.db, self.connection, self.query = db, connection, query
         self.message = _message_columns(db, connection)
+        super().__init__(connection, "ZWAMESSAGE", _KEY, *_where(query), newest_first=False)
 
-    def ordered(self, limit: int) -> array[int]:
-        return _ordered(self.connection, self.query, limit)
-
-    def count(self) -> int:
-        return _count(self.connection, self.query)
-
-    def folded_texts(self) -> dict[int, str]:
+    def folded_texts(self) -> dict[int, tuple[str, ...]]:
         return _folded_texts(self.connection, self.message)
 
     def rows(self, ids: Sequence[int]) -> list[WhatsAppMessage]:
@@ -75,7 +68,7 @@ def _chats(db: SqliteAppDatabase, connection: sqlite3.Connection) -> list[WhatsA
         f"SELECT Z_PK, CAST(ZCONTACTJID AS BLOB), {name} FROM ZWACHATSESSION"  # noqa: S608
     ).fetchall()
     counts = {
-        chat: (count, sql.from_key(last))
+        chat: (count, sql_times.from_key(last))
         for chat, count, last in connection.execute(
             f"SELECT ZCHATSESSION, COUNT(*), MAX({_KEY}) FROM ZWAMESSAGE GROUP BY ZCHATSESSION"  # noqa: S608
         )
@@ -85,45 +78,23 @@ def _chats(db: SqliteAppDatabase, connection: sqlite3.Connection) -> list[WhatsA
         count, last = counts.get(pk, (0, None))
         contact = sql.text(jid) or ""
         chats.append(WhatsAppChat(pk, contact, sql.text(partner), contact.endswith("@g.us"), count, last))
-    chats.sort(key=lambda chat: chat.id)
-    chats.sort(
-        key=lambda chat: (chat.last_message_at is not None, chat.last_message_at or _NEVER), reverse=True
-    )
-    return chats
+    return newest_first(chats, lambda chat: chat.last_message_at, lambda chat: chat.id)
 
 
-def _where(query: ViewQuery) -> tuple[str, list[int]]:
-    where, parameters = ["typeof(ZCHATSESSION) = 'integer'"], []
+def _where(query: ViewQuery) -> tuple[list[str], list[object]]:
+    where, parameters = sql_times.key_bounds(_KEY, query.since, query.until)
+    where.append("typeof(ZCHATSESSION) = 'integer'")
     if query.chat_id is not None:
         where.append("ZCHATSESSION = ?")
         parameters.append(query.chat_id)
-    for bound, operator in ((query.since, ">="), (query.until, "<=")):
-        if bound is not None:
-            where.append(f"{_KEY} {operator} ?")
-            parameters.append(sql.to_key(bound))
-    return " AND ".join(where), parameters
+    return where, parameters
 
 
-def _ordered(connection: sqlite3.Connection, query: ViewQuery, limit: int) -> array[int]:
-    where, parameters = _where(query)
-    found = connection.execute(
-        f"SELECT Z_PK FROM ZWAMESSAGE WHERE {where} ORDER BY {_KEY}, Z_PK LIMIT ?",  # noqa: S608
-        [*parameters, limit],
-    )
-    return array("q", (pk for (pk,) in found))
-
-
-def _count(connection: sqlite3.Connection, query: ViewQuery) -> int:
-    where, parameters = _where(query)
-    (count,) = connection.execute(f"SELECT count(*) FROM ZWAMESSAGE WHERE {where}", parameters).fetchone()  # noqa: S608
-    return int(count)
-
-
-def _folded_texts(connection: sqlite3.Connection, message: frozenset[str]) -> dict[int, str]:
+def _folded_texts(connection: sqlite3.Connection, message: frozenset[str]) -> dict[int, tuple[str, ...]]:
     if "ZTEXT" not in message:
         return {}
     found = connection.execute("SELECT Z_PK, CAST(ZTEXT AS BLOB) FROM ZWAMESSAGE WHERE ZTEXT IS NOT NULL")
-    return {pk: text.casefold() for pk, value in found if (text := sql.text(value)) is not None}
+    return {pk: sql.folded(text) for pk, value in found if (text := sql.text(value)) is not None}
 
 
 def _messages(

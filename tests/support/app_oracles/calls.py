@@ -4,7 +4,8 @@ view's rules (API.md, the reader's docstring) done in Python."""
 from datetime import datetime
 from typing import Any
 
-from tests.support.app_oracles.sqlite_rows import read_rows
+from tests.support.app_oracles.common import newest_first
+from tests.support.app_oracles.sqlite_copy import read_tables
 from tests.support.app_oracles.values import core_data_time, text
 
 
@@ -19,34 +20,29 @@ def calls(
     offset: int = 0,
 ) -> dict[str, Any]:
     """{"items": [asdict(Call)...], "total": matches}."""
-    items = [_call(row) for row in read_rows(main, wal, "ZCALLRECORD") or []]
+    items = [_call(row) for row in read_tables(main, wal, "ZCALLRECORD").get("ZCALLRECORD", [])]
     if since is not None:
         items = [item for item in items if item["started_at"] is not None and item["started_at"] >= since]
     if until is not None:
         items = [item for item in items if item["started_at"] is not None and item["started_at"] <= until]
     if q is not None:
         items = [item for item in items if _matches(item, q)]
-    with_time = [item for item in items if item["started_at"] is not None]
-    without = [item for item in items if item["started_at"] is None]
-    with_time.sort(key=lambda item: (item["started_at"], item["id"]), reverse=True)
-    without.sort(key=lambda item: item["id"], reverse=True)
-    ordered = with_time + without
-    return {"items": ordered[offset : offset + limit], "total": len(ordered)}
+    return newest_first(items, "started_at", limit=limit, offset=offset)
 
 
 def _call(row: dict[str, Any]) -> dict[str, Any]:
-    outgoing = _number(row["ZORIGINATED"]) not in (None, 0)
-    duration = _number(row["ZDURATION"])
+    outgoing = _number(row["zoriginated"]) not in (None, 0)
+    duration = _number(row["zduration"])
     seconds = float(duration) if duration is not None and abs(duration) != float("inf") else 0.0
     return {
-        "id": row["Z_PK"],
-        "address": text(row.get("ZADDRESS")),
-        "name": text(row.get("ZNAME")),
+        "id": row["z_pk"],
+        "address": text(row.get("zaddress")),
+        "name": text(row.get("zname")),
         "direction": "outgoing" if outgoing else "incoming",
-        "answered": _number(row["ZANSWERED"]) not in (None, 0) or (outgoing and seconds > 0),
+        "answered": _number(row["zanswered"]) not in (None, 0) or (outgoing and seconds > 0),
         "duration_seconds": seconds,
-        "started_at": core_data_time(row["ZDATE"]),
-        "service": text(row.get("ZSERVICE_PROVIDER")),
+        "started_at": core_data_time(row["zdate"]),
+        "service": text(row.get("zservice_provider")),
     }
 
 

@@ -1,47 +1,11 @@
-"""What the app oracles share: every table read whole by plain sqlite3 (SQLite applying the WAL), text as
-the views decode it, and the paging, filters and orders of the views' contracts, done in Python."""
+"""What the app oracles share: the paging, filters and orders of the views' contracts, done in Python."""
 
-import shutil
-import sqlite3
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-Row = dict[str, Any]
+from tests.support.app_oracles.sqlite_copy import Row
+
 _FIRST = datetime(1, 1, 2, tzinfo=UTC)
-
-
-def read_tables(main: bytes, wal: bytes | None) -> dict[str, list[Row]]:
-    """Every table of the database, rows as {lower-case column: value}, text as bytes."""
-    folder = Path(tempfile.mkdtemp(prefix="oracle-"))
-    try:
-        (folder / "app.sqlite").write_bytes(main)
-        if wal is not None:
-            (folder / "app.sqlite-wal").write_bytes(wal)
-        connection = sqlite3.connect(folder / "app.sqlite")
-        connection.text_factory = bytes
-        try:
-            names = [
-                name.decode()
-                for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            ]
-            tables = {}
-            for name in names:
-                cursor = connection.execute(f'SELECT rowid AS "rowid", * FROM "{name}"')  # noqa: S608
-                columns = [column[0].lower() for column in cursor.description]
-                tables[name] = [dict(zip(columns, row, strict=True)) for row in cursor]
-            return tables
-        finally:
-            connection.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def as_text(value: object) -> str | None:
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def by_time(rows: list[Row]) -> list[Row]:
@@ -75,9 +39,10 @@ def filtered(
     return {"items": kept[offset : offset + limit], "total": len(kept)}
 
 
-def newest_first(chats: list[Row], *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
-    """By `last_message_at`, newest first, chats without one last, ties by `id`."""
-    dated = sorted((c for c in chats if c["last_message_at"] is not None), key=lambda c: c["id"])
-    dated.sort(key=lambda c: c["last_message_at"], reverse=True)
-    ordered = dated + sorted((c for c in chats if c["last_message_at"] is None), key=lambda c: c["id"])
+def newest_first(rows: list[Row], time: str, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """The page of `rows` by `time`, newest first, ties by `id` ascending, those without a time last by `id`
+    (the rule of every newest-first view)."""
+    dated = sorted((r for r in rows if r[time] is not None), key=lambda r: r["id"])
+    dated.sort(key=lambda r: r[time], reverse=True)
+    ordered = dated + sorted((r for r in rows if r[time] is None), key=lambda r: r["id"])
     return {"items": ordered[offset : offset + limit], "total": len(ordered)}

@@ -3,7 +3,7 @@ ABMultiValue and ABMultiValueLabel, and the view's rules (API.md, the reader's d
 
 from typing import Any
 
-from tests.support.app_oracles.sqlite_rows import read_rows
+from tests.support.app_oracles.sqlite_copy import read_tables
 from tests.support.app_oracles.values import core_data_time, text
 
 
@@ -11,9 +11,9 @@ def contacts(
     main: bytes, wal: bytes | None, *, q: str | None = None, limit: int = 100, offset: int = 0
 ) -> dict[str, Any]:
     """{"items": [asdict(Contact)...], "total": matches}."""
-    people = read_rows(main, wal, "ABPerson") or []
-    values = read_rows(main, wal, "ABMultiValue") or []
-    labels = {row["rowid"]: row.get("value") for row in read_rows(main, wal, "ABMultiValueLabel") or []}
+    tables = read_tables(main, wal, "ABPerson", "ABMultiValue", "ABMultiValueLabel")
+    people, values = tables.get("ABPerson", []), tables.get("ABMultiValue", [])
+    labels = {row["rowid"]: row.get("value") for row in tables.get("ABMultiValueLabel", [])}
     values.sort(key=lambda row: row["rowid"])
     cards = []
     for person in people:
@@ -22,18 +22,18 @@ def contacts(
         ]
         phones = [_labeled(value, labels) for value in own if value["property"] == 3]
         emails = [_labeled(value, labels) for value in own if value["property"] == 4]
-        first, last, organization = (text(person.get(name)) for name in ("First", "Last", "Organization"))
+        first, last, organization = (text(person.get(name)) for name in ("first", "last", "organization"))
         cards.append(
             {
                 "id": person["rowid"],
                 "first_name": first,
                 "last_name": last,
                 "organization": organization,
-                "display_name": _shown(first, last, organization, person.get("Kind"), phones, emails),
+                "display_name": _shown(first, last, organization, person.get("kind"), phones, emails),
                 "phones": phones,
                 "emails": emails,
-                "created_at": core_data_time(person.get("CreationDate")),
-                "modified_at": core_data_time(person.get("ModificationDate")),
+                "created_at": core_data_time(person.get("creationdate")),
+                "modified_at": core_data_time(person.get("modificationdate")),
             }
         )
     if q is not None:
@@ -42,7 +42,7 @@ def contacts(
     return {"items": cards[offset : offset + limit], "total": len(cards)}
 
 
-def _labeled(value: dict[str, Any], labels: dict[int, Any]) -> dict[str, Any]:
+def _labeled(value: dict[str, Any], labels: dict[Any, Any]) -> dict[str, Any]:
     label = labels.get(value.get("label")) if value.get("label") is not None else None
     return {"label": plain(text(label)), "value": text(value["value"])}
 

@@ -10,7 +10,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.support.app_oracles.common import Row, as_text, by_time, filtered, newest_first, read_tables
+from tests.support.app_oracles.common import by_time, filtered, newest_first
+from tests.support.app_oracles.sqlite_copy import Row, read_tables
+from tests.support.app_oracles.values import text as as_text
 from tests.support.typedstream_reference import reference_text
 
 _EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
@@ -141,4 +143,4 @@ def chats(main: bytes, wal: bytes | None, *, limit: int = 100, offset: int = 0) 
                 "last_message_at": max(times) if times else None,
             }
         )
-    return newest_first(found, limit=limit, offset=offset)
+    return newest_first(found, "last_message_at", limit=limit, offset=offset)

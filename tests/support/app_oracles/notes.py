@@ -4,35 +4,15 @@ Python, and the note bodies decoded by gzip and Google's protobuf."""
 
 import gzip
 import zlib
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.support.app_oracles.common import newest_first
 from tests.support.app_oracles.sqlite_copy import read_tables
+from tests.support.app_oracles.values import core_data_time, text, true
 from tests.support.notestore_proto import note_text
 
-_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, int | float):
-        return None
-    try:
-        return _EPOCH + timedelta(seconds=value)
-    except OverflowError:
-        return None
-
-
-def _true(value: object) -> bool:
-    return isinstance(value, int | float) and value != 0
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def body_text(data: object) -> str | None:
+def bodytext(data: object) -> str | None:
     if not isinstance(data, bytes):
         return None
     try:
@@ -49,29 +29,29 @@ def notes(
 ) -> dict[str, Any]:
     """{"items": [asdict(Note), ...], "total": matches}."""
     tables = read_tables(main, wal, "ZICCLOUDSYNCINGOBJECT", "Z_PRIMARYKEY", "ZICNOTEDATA")
-    entity = next(row["Z_ENT"] for row in tables["Z_PRIMARYKEY"] if row["Z_NAME"] == "ICNote")
-    objects = {row["Z_PK"]: row for row in tables["ZICCLOUDSYNCINGOBJECT"]}
-    bodies = {row["Z_PK"]: row for row in tables.get("ZICNOTEDATA", [])}
+    entity = next(row["z_ent"] for row in tables["Z_PRIMARYKEY"] if text(row["z_name"]) == "ICNote")
+    objects = {row["z_pk"]: row for row in tables["ZICCLOUDSYNCINGOBJECT"]}
+    bodies = {row["z_pk"]: row for row in tables.get("ZICNOTEDATA", [])}
     items = []
     for row in objects.values():
-        if row["Z_ENT"] != entity or _true(row.get("ZMARKEDFORDELETION")):
+        if row["z_ent"] != entity or true(row.get("zmarkedfordeletion")):
             continue
-        folder = objects.get(row.get("ZFOLDER"))
+        folder = objects.get(row.get("zfolder"))
         created = next(
-            (row[name] for name in ("ZCREATIONDATE3", "ZCREATIONDATE1") if row.get(name) is not None), None
+            (row[name] for name in ("zcreationdate3", "zcreationdate1") if row.get(name) is not None), None
         )
-        locked = _true(row.get("ZISPASSWORDPROTECTED"))
-        body = bodies.get(row.get("ZNOTEDATA"))
+        locked = true(row.get("zispasswordprotected"))
+        body = bodies.get(row.get("znotedata"))
         items.append(
             {
-                "id": row["Z_PK"],
-                "title": _text(row.get("ZTITLE1")),
-                "snippet": _text(row.get("ZSNIPPET")),
-                "folder": None if folder is None else _text(folder.get("ZTITLE2")),
-                "created_at": _time(created),
-                "modified_at": _time(row.get("ZMODIFICATIONDATE1")),
+                "id": row["z_pk"],
+                "title": text(row.get("ztitle1")),
+                "snippet": text(row.get("zsnippet")),
+                "folder": None if folder is None else text(folder.get("ztitle2")),
+                "created_at": core_data_time(created),
+                "modified_at": core_data_time(row.get("zmodificationdate1")),
                 "locked": locked,
-                "text": None if locked or body is None else body_text(body["ZDATA"]),
+                "text": None if locked or body is None else bodytext(body["zdata"]),
             }
         )
     if q is not None:
@@ -81,7 +61,4 @@ def notes(
             for item in items
             if needle in (item["title"] or "").casefold() or needle in (item["text"] or "").casefold()
         ]
-    items.sort(key=lambda item: item["id"])
-    items.sort(key=lambda item: item["modified_at"] or _EPOCH, reverse=True)
-    items.sort(key=lambda item: item["modified_at"] is None)
-    return {"items": items[offset : offset + limit], "total": len(items)}
+    return newest_first(items, "modified_at", limit=limit, offset=offset)

@@ -1,37 +1,12 @@
 """What the Photos view must answer, read independently of the reader: plain sqlite3 on a temporary copy of
 Photos.sqlite and its -wal (SQLite applies the WAL), `SELECT *`, and everything else in Python."""
 
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from tests.support.app_oracles.common import newest_first
 from tests.support.app_oracles.sqlite_copy import read_tables
-
-_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    try:
-        return _EPOCH + timedelta(seconds=value)
-    except OverflowError:
-        return None
-
-
-def _text(value: object) -> str | None:
-    """Whatever a text column holds, as text (a BLOB's bytes decoded, replacing what is not UTF-8)."""
-    if value is None:
-        return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
-
-
-def _true(value: object) -> bool:
-    return isinstance(value, int | float) and value != 0
+from tests.support.app_oracles.values import core_data_time, finite, text, true
 
 
 def photos(
@@ -49,26 +24,26 @@ def photos(
     tables = read_tables(main, wal, "ZASSET", "ZGENERICASSET")
     items = []
     for row in tables.get("ZASSET", tables.get("ZGENERICASSET", [])):
-        if row["ZKIND"] not in (0, 1) or _true(row.get("ZTRASHEDSTATE")):
+        if row["zkind"] not in (0, 1) or true(row.get("ztrashedstate")):
             continue
-        item_kind = "video" if row["ZKIND"] == 1 else "photo"
-        filename = _text(row["ZFILENAME"]) or ""
-        directory = _text(row.get("ZDIRECTORY"))
-        latitude, longitude = _number(row.get("ZLATITUDE")), _number(row.get("ZLONGITUDE"))
+        item_kind = "video" if row["zkind"] == 1 else "photo"
+        filename = text(row["zfilename"]) or ""
+        directory = text(row.get("zdirectory"))
+        latitude, longitude = finite(row.get("zlatitude")), finite(row.get("zlongitude"))
         items.append(
             {
-                "id": row["Z_PK"],
+                "id": row["z_pk"],
                 "entry": {"domain": "CameraRollDomain", "relative_path": f"Media/{directory}/{filename}"}
                 if directory and filename
                 else None,
                 "filename": filename,
                 "kind": item_kind,
-                "taken_at": _time(row.get("ZDATECREATED")),
-                "width": row.get("ZWIDTH") if isinstance(row.get("ZWIDTH"), int) else None,
-                "height": row.get("ZHEIGHT") if isinstance(row.get("ZHEIGHT"), int) else None,
-                "duration_seconds": _number(row.get("ZDURATION")) if item_kind == "video" else None,
-                "favorite": _true(row.get("ZFAVORITE")),
-                "hidden": _true(row.get("ZHIDDEN")),
+                "taken_at": core_data_time(row.get("zdatecreated")),
+                "width": row.get("zwidth") if isinstance(row.get("zwidth"), int) else None,
+                "height": row.get("zheight") if isinstance(row.get("zheight"), int) else None,
+                "duration_seconds": finite(row.get("zduration")) if item_kind == "video" else None,
+                "favorite": true(row.get("zfavorite")),
+                "hidden": true(row.get("zhidden")),
                 "latitude": None if latitude == -180 else latitude,
                 "longitude": None if longitude == -180 else longitude,
                 "file_id": None,
@@ -82,7 +57,4 @@ def photos(
         and (since is None or (item["taken_at"] is not None and item["taken_at"] >= since))
         and (until is None or (item["taken_at"] is not None and item["taken_at"] <= until))
     ]
-    items.sort(key=lambda item: item["id"])
-    items.sort(key=lambda item: item["taken_at"] or _EPOCH, reverse=True)  # stable: ties keep id order
-    items.sort(key=lambda item: item["taken_at"] is None)
-    return {"items": items[offset : offset + limit], "total": len(items)}
+    return newest_first(items, "taken_at", limit=limit, offset=offset)

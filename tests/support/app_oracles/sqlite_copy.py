@@ -1,31 +1,36 @@
-"""How the oracles read an app database: plain sqlite3 on a temporary copy of the main file and its -wal, so
-that SQLite itself applies the WAL; `SELECT *`, text that is not UTF-8 decoded with replacement characters."""
+"""How the oracles read an app database, independently of the readers: plain sqlite3 on a temporary copy of
+the main file and its -wal (SQLite applies the WAL itself), `SELECT *`, the rest done in Python."""
 
-import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
 
+Row = dict[str, Any]
 
-def read_tables(main: bytes, wal: bytes | None, *tables: str) -> dict[str, list[dict[str, Any]]]:
-    """Every row of each of `tables` that exists (a missing table is absent from the answer)."""
-    folder = Path(tempfile.mkdtemp(prefix="oracle-"))
-    try:
-        (folder / "app.sqlite").write_bytes(main)
+
+def read_tables(main: bytes, wal: bytes | None, *tables: str) -> dict[str, list[Row]]:
+    """Every row of each of `tables` that exists (every table when none is named; a missing one is absent
+    from the answer), as {lower-case column: value} with its `rowid`; text as bytes (see `values.text`)."""
+    with tempfile.TemporaryDirectory(prefix="oracle-") as folder:
+        path = Path(folder) / "app.sqlite"
+        path.write_bytes(main)
         if wal is not None:
-            (folder / "app.sqlite-wal").write_bytes(wal)
-        connection = sqlite3.connect(folder / "app.sqlite")
-        connection.text_factory = lambda raw: raw.decode("utf-8", "replace")
-        connection.row_factory = sqlite3.Row
+            path.with_name("app.sqlite-wal").write_bytes(wal)
+        connection = sqlite3.connect(path)
+        connection.text_factory = bytes
         try:
-            present = {row["name"] for row in connection.execute("SELECT name FROM sqlite_master")}
-            return {
-                table: [dict(row) for row in connection.execute(f"SELECT * FROM {table}")]  # noqa: S608
-                for table in tables
-                if table in present
-            }
+            present = [
+                name.decode()
+                for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
+            found = {}
+            for name in present:
+                if tables and name not in tables:
+                    continue
+                cursor = connection.execute(f'SELECT rowid AS "rowid", * FROM "{name}"')  # noqa: S608
+                columns = [column[0].lower() for column in cursor.description]
+                found[name] = [dict(zip(columns, row, strict=True)) for row in cursor]
+            return found
         finally:
             connection.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

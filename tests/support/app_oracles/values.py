@@ -1,5 +1,6 @@
-"""How the oracles take SQLite's values: text decoded with replacement characters, Core Data times."""
+"""How the oracles take SQLite's values: text decoded with replacement characters, numbers, times."""
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -7,6 +8,7 @@ EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 
 
 def text(value: Any) -> str | None:
+    """Whatever a text column holds, as text (a BLOB's bytes decoded, replacing what is not UTF-8)."""
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -22,3 +24,12 @@ def core_data_time(value: Any) -> datetime | None:
         return EPOCH + timedelta(seconds=value)
     except (OverflowError, ValueError):
         return None
+
+
+def finite(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def true(value: object) -> bool:
+    """A boolean column: a non-zero number is true."""
+    return isinstance(value, int | float) and value != 0

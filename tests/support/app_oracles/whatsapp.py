@@ -9,7 +9,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.support.app_oracles.common import Row, as_text, by_time, filtered, newest_first, read_tables
+from tests.support.app_oracles.common import by_time, filtered, newest_first
+from tests.support.app_oracles.sqlite_copy import Row, read_tables
+from tests.support.app_oracles.values import text as as_text
 
 _EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 _FIRST, _LAST = datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)
@@ -98,4 +100,4 @@ def chats(main: bytes, wal: bytes | None, *, limit: int = 100, offset: int = 0) 
                 "last_message_at": max(times) if times else None,
             }
         )
-    return newest_first(found, limit=limit, offset=offset)
+    return newest_first(found, "last_message_at", limit=limit, offset=offset)
