@@ -8,7 +8,9 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 
 from ios_backup_api.domain.errors import EntryNotFoundError
-from ios_backup_api.domain.manifest import MAX_PAGE_SIZE, FileId, FileQuery
+from ios_backup_api.domain.manifest import MAX_PAGE_SIZE, EntryKind, FileId, FileQuery
+from ios_backup_api.domain.ports.previews import ContentPreviews
+from ios_backup_api.domain.previews import PreviewKind, preview_kind
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.sessions import Session
 from ios_backup_api.entrypoints.http.file_response import file_response
@@ -79,6 +81,7 @@ class BrowsePages(Controller):
         request: Request[Any, Any, Any],
         backup_id: BackupId,
         sessions: FromDishka[SessionLifecycle],
+        previews: FromDishka[ContentPreviews],
         domain: Text,
         path: Text,
     ) -> Template:
@@ -88,7 +91,12 @@ class BrowsePages(Controller):
         entry = next((e for e in found.items if e.relative_path == path and e.domain == domain), None)
         if entry is None:
             raise EntryNotFoundError(f"This backup lists no {path} in {domain}.")
-        return page(request, "entry.html", {"backup_id": backup_id, "entry": entry})
+        kind = preview_kind(entry.relative_path) if entry.kind is EntryKind.FILE else None
+        shown = None
+        if kind is PreviewKind.CONTENTS:
+            shown = await previews.preview(session.opened, FileId(entry.file_id))
+        context = {"backup_id": backup_id, "entry": entry, "kind": kind, "preview": shown}
+        return page(request, "entry.html", context)
 
     @route("/file/{file_id:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD])
     async def download(
