@@ -42,7 +42,7 @@ def path_pattern(folder: str, search: str) -> str | None:
     return wanted or None
 
 
-async def _session(
+async def session_of(
     request: Request[Any, Any, Any], backup_id: BackupId, sessions: SessionLifecycle
 ) -> Session:
     return await sessions.resolve(backup_id, request.cookies.get(session_cookie_name(backup_id)))
@@ -67,7 +67,7 @@ class BrowsePages(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
     ) -> Template:
-        session = await _session(request, backup_id, sessions)
+        session = await session_of(request, backup_id, sessions)
         context = {"backup_id": backup_id, "domain": domain, "folder": folder, "search": search}
         if not domain and not search:
             return page(request, "domains.html", {**context, "domains": await session.opened.domains()})
@@ -85,7 +85,7 @@ class BrowsePages(Controller):
         domain: Text,
         path: Text,
     ) -> Template:
-        session = await _session(request, backup_id, sessions)
+        session = await session_of(request, backup_id, sessions)
         # LIKE without wildcards of its own matches the path (and its case variants): the exact one is kept
         found = await session.opened.files(FileQuery(domain, path, None, MAX_PAGE_SIZE, 0))
         entry = next((e for e in found.items if e.relative_path == path and e.domain == domain), None)
@@ -108,5 +108,5 @@ class BrowsePages(Controller):
     ) -> Response[Any]:
         """The API's download, authenticated by the page's cookie, so `<a download>` and `<img>` work."""
         wanted_id = FileId(file_id)
-        session = await _session(request, backup_id, sessions)
+        session = await session_of(request, backup_id, sessions)
         return await file_response(request, session.opened, wanted_id)
