@@ -71,7 +71,10 @@ class BrowsePages(Controller):
         context = {"backup_id": backup_id, "domain": domain, "folder": folder, "search": search}
         if not domain and not search:
             return page(request, "domains.html", {**context, "domains": await session.opened.domains()})
-        query = FileQuery(domain or None, path_pattern(folder, search), None, limit, offset)
+        if search:  # everything under the folder
+            query = FileQuery(domain or None, path_pattern(folder, search), None, limit, offset)
+        else:  # the folder's own entries: a tree, one level a page
+            query = FileQuery(domain, None, None, limit, offset, parent=folder)
         found = await session.opened.files(query)
         return page(request, "files.html", {**context, "found": found})
 
