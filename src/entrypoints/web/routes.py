@@ -17,8 +17,8 @@ from ios_backup_api.entrypoints.web.pages.sign_in import SignInPage
 from ios_backup_api.entrypoints.web.problems import WEB_PROBLEMS
 
 _CONTENT_SECURITY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _PAGE_HEADERS = [
     ResponseHeader(name="Content-Security-Policy", value=_CONTENT_SECURITY),

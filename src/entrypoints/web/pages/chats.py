@@ -51,7 +51,9 @@ def _message(message: Message) -> Bubble:
         _attachment(a.name or (a.entry.relative_path if a.entry else None), a.size, a.file_id)
         for a in message.attachments
     ]
-    return Bubble(message.sender, message.is_from_me, message.sent_at, message.text, attachments)
+    # U+FFFC marks where an attachment sits in the text; the attachment is shown below it instead
+    text = (message.text or "").replace("\ufffc", "").strip() or None
+    return Bubble(message.sender, message.is_from_me, message.sent_at, text, attachments)
 
 
 def _whatsapp(message: WhatsAppMessage) -> Bubble:
