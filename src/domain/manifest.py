@@ -50,6 +50,8 @@ class FileQuery:
     """Only the entries directly in this folder: relative path `<parent>/<name>`, compared exactly (no
     wildcard, no case folding), `<name>` holding no `/`; "" for the domain's root (paths with no `/`, the
     root's own empty path left out)."""
+    under: str | None = None
+    """Only the entries below this folder, at any depth: relative path `<under>/…`, compared exactly."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
@@ -63,6 +65,11 @@ def is_direct_child(relative_path: str, parent: str) -> bool:
     prefix = f"{parent}/" if parent else ""
     name = relative_path[len(prefix) :]
     return relative_path.startswith(prefix) and name != "" and "/" not in name
+
+
+def is_below(relative_path: str, folder: str) -> bool:
+    """What `FileQuery.under` selects."""
+    return relative_path.startswith(f"{folder}/")
 
 
 @dataclass(frozen=True, slots=True)

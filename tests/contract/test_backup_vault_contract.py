@@ -27,6 +27,7 @@ from ios_backup_api.domain.manifest import (
     FileId,
     FileQuery,
     ManifestEntry,
+    is_below,
     is_direct_child,
 )
 from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
@@ -321,6 +322,31 @@ async def test_parent_lists_the_direct_children_of_a_folder_only(
         assert expected, "the sample has children there"
     if parent in ("library/sizes", "Library/Size_", "Library/Sizes/one byte.bin"):
         assert expected == []
+
+
+@pytest.mark.parametrize(
+    ("domain", "folder"),
+    [
+        (HOME, "Library"),
+        (HOME, "Library/Sizes"),
+        (HOME, "library"),  # exact: no case folding
+        (HOME, "Librar_"),  # exact: `_` is no wildcard
+        (HOME, "Lib"),  # a folder's name whole, not a prefix of it
+        (NOTES, "Documents"),
+    ],
+)
+async def test_under_lists_everything_below_a_folder_exactly(case: Case, domain: str, folder: str) -> None:
+    handle = await case.open()
+    expected = [
+        entry
+        for entry in expected_listing(case.spec)
+        if entry.domain == domain and is_below(entry.relative_path, folder)
+    ]
+    page = await handle.files(FileQuery(domain=domain, under=folder, limit=1000))
+    assert page.items == expected
+    assert page.total == len(expected)
+    assert (bool(expected)) is (folder in ("Library", "Library/Sizes", "Documents"))
+    assert all(entry.relative_path.startswith(f"{folder}/") for entry in expected)
 
 
 async def test_path_like_matches_code_points_and_folds_only_ascii_letters(case: Case) -> None:

@@ -3,9 +3,11 @@ a binary property list decoded (as plistlib reads it), an SQLite database's tabl
 sqlite3 reads them), and a sentence for bytes that are none of these."""
 
 import html
+import io
 import plistlib
 import re
 import sqlite3
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
@@ -109,3 +111,11 @@ async def test_a_jpeg_is_a_picture_by_its_name(unlocked: Client) -> None:
     params = {"domain": "CameraRollDomain", "path": "Media/DCIM/100APPLE/IMG_0001.JPG"}
     page = await unlocked.get(f"{PAGES}/entry", params=params)
     assert f'<img id="preview-image" src="/ui/backups/{quote(PLAIN_ID)}/file/' in page.text
+
+
+async def test_a_folders_zip_holds_what_is_below_it_and_nothing_of_a_folder_like_it(unlocked: Client) -> None:
+    response = await unlocked.get(f"{PAGES}/archive", params={"domain": DOMAIN, "folder": FOLDER})
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        held = {name: archive.read(name) for name in archive.namelist()}
+    assert held == {f"{DOMAIN}/{FOLDER}/{name}": content for name, content in FILES.items()}

@@ -23,6 +23,7 @@ from ios_backup_api.domain.manifest import (
     FilePage,
     FileQuery,
     ManifestEntry,
+    is_below,
     is_direct_child,
 )
 from ios_backup_api.domain.views.pages import EntryRef
@@ -194,6 +195,8 @@ def _matches(entry: ManifestEntry, query: FileQuery) -> bool:
     if query.kind is not None and entry.kind is not query.kind:
         return False
     if query.parent is not None and not is_direct_child(entry.relative_path, query.parent):
+        return False
+    if query.under is not None and not is_below(entry.relative_path, query.under):
         return False
     return query.path_like is None or _like(query.path_like).fullmatch(entry.relative_path) is not None
 

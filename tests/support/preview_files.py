@@ -70,8 +70,15 @@ FILES = {
 }
 
 
+SIBLING = FOLDER.lower()
+"""A folder beside `FOLDER` that a case-folding LIKE 'Documents/%' would take for it."""
+
+
 def with_preview_files(spec: SyntheticBackup) -> SyntheticBackup:
-    entries = [SyntheticDirectory(DOMAIN, FOLDER, protection_class=3)] + [
-        SyntheticFile(DOMAIN, f"{FOLDER}/{name}", content) for name, content in FILES.items()
+    entries = [
+        SyntheticDirectory(DOMAIN, FOLDER, protection_class=3),
+        *(SyntheticFile(DOMAIN, f"{FOLDER}/{name}", content) for name, content in FILES.items()),
+        SyntheticDirectory(DOMAIN, SIBLING, protection_class=3),
+        SyntheticFile(DOMAIN, f"{SIBLING}/Other.txt", b"not in Documents"),
     ]
     return replace(spec, entries=(*spec.entries, *entries))

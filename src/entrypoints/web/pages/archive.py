@@ -32,7 +32,7 @@ class ArchivePage(Controller):
         folder: Text = "",
     ) -> Stream:
         session = await session_of(request, backup_id, sessions)
-        # everything under the folder, as its page lists it (the same pattern)
-        selection = Selection(domain, f"{folder}/%" if folder else None)
+        # everything below the folder, its name compared exactly (LIKE would fold case and read `_`)
+        selection = Selection(domain, under=folder or None)
         name = "-".join(part for part in (backup_id, domain, folder) if part).replace("/", "_") + ".zip"
         return await zip_response(export.stream(session.opened, selection, Compression.STORED), name)

@@ -28,7 +28,8 @@ _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 def path_pattern(folder: str, search: str) -> str | None:
     """The `path_like` of a folder's entries, searched: a search without a wildcard matches anywhere in
-    the path; the folder's own prefix keeps the search inside it.
+    the path; the folder's own prefix keeps a pattern's start at the folder (`FileQuery.under` keeps the
+    search inside it exactly, which LIKE alone would not: it folds case and reads `_` in the name).
 
     A keyboard types "é" as one character (NFC); a backup made on HFS+ names files with "e" and a combining
     accent (NFD). LIKE compares code points, so a run of non-ASCII letters matches as `%`: "Café" finds
@@ -72,7 +73,8 @@ class BrowsePages(Controller):
         if not domain and not search:
             return page(request, "domains.html", {**context, "domains": await session.opened.domains()})
         if search:  # everything under the folder
-            query = FileQuery(domain or None, path_pattern(folder, search), None, limit, offset)
+            under = folder or None
+            query = FileQuery(domain or None, path_pattern(folder, search), None, limit, offset, under=under)
         else:  # the folder's own entries: a tree, one level a page
             query = FileQuery(domain, None, None, limit, offset, parent=folder)
         found = await session.opened.files(query)
