@@ -16,7 +16,7 @@ from ios_backup_api.domain.previews import PreviewKind, preview_kind
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.view_reading import ViewReading
 from ios_backup_api.domain.views.pages import ViewName, ViewQuery
-from ios_backup_api.domain.views.records import Message, WhatsAppMessage
+from ios_backup_api.domain.views.records import Chat, Message, WhatsAppMessage
 from ios_backup_api.entrypoints.http.openapi import BackupId
 from ios_backup_api.entrypoints.web.pages.view_pages import VIEW_PAGE_SIZE, Limit, Offset, view_page
 from ios_backup_api.entrypoints.web.rendering import page
@@ -62,6 +62,24 @@ def _whatsapp(message: WhatsAppMessage) -> Bubble:
     return Bubble(message.sender, message.is_from_me, message.sent_at, message.text, attachments)
 
 
+def _chat_name(chat: Chat) -> str:
+    return chat.display_name or ", ".join(chat.participants) or chat.guid
+
+
+def _shown(
+    request: Request[Any, Any, Any],
+    template: str,
+    backup_id: str,
+    view: str,
+    title: str,
+    found: Any,
+    **more: Any,
+) -> Template:
+    return page(
+        request, template, {"backup_id": backup_id, "view": view, "title": title, "found": found, **more}
+    )
+
+
 class ChatPages(Controller):
     path = "/ui/backups/{backup_id:str}"
     include_in_schema = False
@@ -79,11 +97,8 @@ class ChatPages(Controller):
     ) -> Template:
         read = partial(reader.chats, query=ViewQuery(limit, offset))
         found = await view_page(request, backup_id, sessions, views, ViewName.MESSAGES, read)
-        chats = [
-            (c.id, c.display_name or ", ".join(c.participants) or c.guid, c.service, c) for c in found.items
-        ]
-        context = {"backup_id": backup_id, "view": "messages", "title": "Messages", "found": found}
-        return page(request, "chats.html", {**context, "chats": chats})
+        chats = [(c.id, _chat_name(c), c.service, c) for c in found.items]
+        return _shown(request, "chats.html", backup_id, "messages", "Messages", found, chats=chats)
 
     @get("/messages/{chat_id:int}")
     async def thread(
@@ -102,10 +117,9 @@ class ChatPages(Controller):
         every = partial(reader.chats, query=ViewQuery(MAX_PAGE_SIZE, 0))
         chats = await view_page(request, backup_id, sessions, views, ViewName.MESSAGES, every)
         chat = next((c for c in chats.items if c.id == chat_id), None)
-        title = "Chat" if chat is None else chat.display_name or ", ".join(chat.participants) or chat.guid
+        title = "Chat" if chat is None else _chat_name(chat)
         bubbles = [_message(m) for m in found.items]
-        context = {"backup_id": backup_id, "view": "messages", "title": title, "found": found}
-        return page(request, "thread.html", {**context, "bubbles": bubbles})
+        return _shown(request, "thread.html", backup_id, "messages", title, found, bubbles=bubbles)
 
     @get("/whatsapp")
     async def whatsapp(
@@ -121,8 +135,7 @@ class ChatPages(Controller):
         read = partial(reader.chats, query=ViewQuery(limit, offset))
         found = await view_page(request, backup_id, sessions, views, ViewName.WHATSAPP, read)
         chats = [(c.id, c.name or c.jid, "group" if c.is_group else c.jid, c) for c in found.items]
-        context = {"backup_id": backup_id, "view": "whatsapp", "title": "WhatsApp", "found": found}
-        return page(request, "chats.html", {**context, "chats": chats})
+        return _shown(request, "chats.html", backup_id, "whatsapp", "WhatsApp", found, chats=chats)
 
     @get("/whatsapp/{chat_id:int}")
     async def whatsapp_thread(
@@ -143,5 +156,4 @@ class ChatPages(Controller):
         chat = next((c for c in chats.items if c.id == chat_id), None)
         title = "WhatsApp chat" if chat is None else chat.name or chat.jid
         bubbles = [_whatsapp(m) for m in found.items]
-        context = {"backup_id": backup_id, "view": "whatsapp", "title": title, "found": found}
-        return page(request, "thread.html", {**context, "bubbles": bubbles})
+        return _shown(request, "thread.html", backup_id, "whatsapp", title, found, bubbles=bubbles)
