@@ -9,12 +9,15 @@ class PreviewKind(StrEnum):
     IMAGE = "image"
     AUDIO = "audio"
     VIDEO = "video"
+    HEIC = "heic"
+    """Shown as a JPEG the service converts it to (browsers decode no HEIC)."""
     CONTENTS = "contents"
     """Read to tell: text, a property list, an SQLite database, or nothing to show."""
 
 
 _BY_EXTENSION = {
     **dict.fromkeys(("jpg", "jpeg", "png", "gif"), PreviewKind.IMAGE),
+    **dict.fromkeys(("heic", "heif"), PreviewKind.HEIC),
     **dict.fromkeys(("m4a", "mp3", "wav", "aac", "oga", "ogg", "opus", "flac"), PreviewKind.AUDIO),
     **dict.fromkeys(("mp4", "m4v", "mov", "webm"), PreviewKind.VIDEO),
 }

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 from litestar.testing import AsyncTestClient
+from PIL import Image
 
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.entrypoints.app import create_app
@@ -119,3 +120,27 @@ async def test_a_folders_zip_holds_what_is_below_it_and_nothing_of_a_folder_like
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         held = {name: archive.read(name) for name in archive.namelist()}
     assert held == {f"{DOMAIN}/{FOLDER}/{name}": content for name, content in FILES.items()}
+
+
+async def test_a_heic_picture_is_shown_as_a_jpeg_of_its_pixels(unlocked: Client) -> None:
+    preview = _preview(await _entry(unlocked, "Photo.HEIC"))
+    found = re.search(r'<img id="preview-image" src="([^"]+)"', preview)
+    assert found is not None
+    assert found.group(1).startswith(f"{PAGES}/picture/")
+    served = await unlocked.get(found.group(1))
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(served.content)) as jpeg:
+        assert jpeg.format == "JPEG"
+        assert jpeg.size == (64, 48)
+        left, right = jpeg.convert("RGB").getpixel((8, 24)), jpeg.convert("RGB").getpixel((56, 24))
+    assert (left[0] > 200, left[2] < 60) == (True, True), left  # red, as the HEIC was written
+    assert (right[2] > 200, right[0] < 60) == (True, True), right  # blue
+
+
+async def test_what_is_no_heic_is_refused_by_the_picture_route_with_a_sentence(unlocked: Client) -> None:
+    found = re.search(r"/file/([0-9a-f]{40})", _preview(await _entry(unlocked, "Picture.png")))
+    assert found is not None
+    refused = await unlocked.get(f"{PAGES}/picture/{found.group(1)}")
+    assert refused.status_code == 404
+    assert "This file is no HEIC picture; download it." in refused.text

@@ -48,6 +48,18 @@ def picture(width: int = 48, height: int = 32) -> bytes:
     )
 
 
+def heic_picture(width: int = 64, height: int = 48) -> bytes:
+    """The picture of `picture` (red left, blue right) as HEIC, by libheif's encoder (pillow-heif)."""
+    import pillow_heif
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), (255, 0, 0))
+    image.paste((0, 0, 255), (width // 2, 0, width, height))
+    out = io.BytesIO()
+    pillow_heif.from_pillow(image).save(out, quality=95)
+    return out.getvalue()
+
+
 def database() -> bytes:
     connection = sqlite3.connect(":memory:")
     connection.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT, data BLOB)")
@@ -62,6 +74,7 @@ def database() -> bytes:
 FILES = {
     "Tone.wav": sound(),
     "Picture.png": picture(),
+    "Photo.HEIC": heic_picture(),
     "Settings.plist": plistlib.dumps(SETTINGS, fmt=plistlib.FMT_BINARY),
     "Readable.plist": plistlib.dumps(SETTINGS, fmt=plistlib.FMT_XML),
     "Store.sqlite": database(),

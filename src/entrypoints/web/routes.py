@@ -12,6 +12,7 @@ from ios_backup_api.entrypoints.web.pages.archive import ArchivePage
 from ios_backup_api.entrypoints.web.pages.backups import BackupPages
 from ios_backup_api.entrypoints.web.pages.browse import BrowsePages
 from ios_backup_api.entrypoints.web.pages.chats import ChatPages
+from ios_backup_api.entrypoints.web.pages.pictures import PicturePage
 from ios_backup_api.entrypoints.web.pages.records import RecordPages
 from ios_backup_api.entrypoints.web.pages.sign_in import SignInPage
 from ios_backup_api.entrypoints.web.problems import WEB_PROBLEMS
@@ -44,7 +45,7 @@ def web_routers() -> list[Router]:
     )
     signed = DishkaRouter(
         path="/",
-        route_handlers=[BackupPages, BrowsePages, ArchivePage, ChatPages, RecordPages],
+        route_handlers=[BackupPages, BrowsePages, ArchivePage, ChatPages, RecordPages, PicturePage],
         guards=[signed_in],
         before_request=forms_are_ours,
         exception_handlers=WEB_PROBLEMS,
