@@ -46,12 +46,30 @@ class FileQuery:
     kind: EntryKind | None = None
     limit: int = DEFAULT_PAGE_SIZE
     offset: int = 0
+    parent: str | None = None
+    """Only the entries directly in this folder: relative path `<parent>/<name>`, compared exactly (no
+    wildcard, no case folding), `<name>` holding no `/`; "" for the domain's root (paths with no `/`, the
+    root's own empty path left out)."""
+    under: str | None = None
+    """Only the entries below this folder, at any depth: relative path `<under>/…`, compared exactly."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
             raise InvalidQueryError(f"limit must be from 1 to {MAX_PAGE_SIZE}.")
         if self.offset < 0:
             raise InvalidQueryError("offset must not be negative.")
+
+
+def is_direct_child(relative_path: str, parent: str) -> bool:
+    """What `FileQuery.parent` selects (the reference the adapters are checked against)."""
+    prefix = f"{parent}/" if parent else ""
+    name = relative_path[len(prefix) :]
+    return relative_path.startswith(prefix) and name != "" and "/" not in name
+
+
+def is_below(relative_path: str, folder: str) -> bool:
+    """What `FileQuery.under` selects."""
+    return relative_path.startswith(f"{folder}/")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,10 @@ from ios_backup_api.adapters.apps.databases import SqliteAppDatabases
 from ios_backup_api.adapters.apps.messages import SqliteMessagesReader
 from ios_backup_api.adapters.apps.notes import SqliteNotesReader
 from ios_backup_api.adapters.apps.photos import SqlitePhotosReader
+from ios_backup_api.adapters.apps.previews import StdlibContentPreviews
 from ios_backup_api.adapters.apps.whatsapp import SqliteWhatsAppReader
 from ios_backup_api.adapters.catalog.sqla_catalog import SqlaBackupCatalog
+from ios_backup_api.adapters.pictures.heic import PiHeifPictureConversion
 from ios_backup_api.adapters.sessions.attempts_memory import InMemoryUnlockAttemptLog
 from ios_backup_api.adapters.sessions.memory import InMemorySessionStore
 from ios_backup_api.adapters.sessions.sealing import HkdfAesGcmKeySealer
@@ -28,6 +30,8 @@ from ios_backup_api.domain.ports.attempts import UnlockAttemptLog
 from ios_backup_api.domain.ports.catalog import BackupCatalog
 from ios_backup_api.domain.ports.clock import Clock
 from ios_backup_api.domain.ports.library import BackupLibrary
+from ios_backup_api.domain.ports.pictures import PictureConversion
+from ios_backup_api.domain.ports.previews import ContentPreviews
 from ios_backup_api.domain.ports.sessions import KeySealer, SessionStore
 from ios_backup_api.domain.ports.tokens import TokenSource
 from ios_backup_api.domain.ports.vault import BackupVault
@@ -168,6 +172,15 @@ class AppViewsProvider(Provider):
     @provide
     def notes(self) -> NotesReader:
         return SqliteNotesReader()
+
+    @provide
+    def previews(self, settings: Settings) -> ContentPreviews:
+        """A file's page reads an SQLite file with the views' loader, under the views' query timeout."""
+        return StdlibContentPreviews(read_seconds=settings.views.query_timeout_seconds)
+
+    @provide
+    def pictures(self) -> PictureConversion:
+        return PiHeifPictureConversion()
 
 
 def default_providers() -> tuple[Provider, ...]:

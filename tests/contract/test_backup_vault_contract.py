@@ -21,7 +21,15 @@ from ios_backup_api.domain.errors import (
     SessionRequiredError,
     WrongPassphraseError,
 )
-from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery, ManifestEntry
+from ios_backup_api.domain.manifest import (
+    ByteRange,
+    EntryKind,
+    FileId,
+    FileQuery,
+    ManifestEntry,
+    is_below,
+    is_direct_child,
+)
 from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
 from ios_backup_api.domain.views.pages import EntryRef
 from tests.support.backups import ENCRYPTED_ID, MBDB_ENCRYPTED_ID, MBDB_PLAIN_ID, PLAIN_ID, regular_files
@@ -281,6 +289,64 @@ async def test_path_like_has_sql_like_wildcards_and_ascii_case_folding(
     handle = await case.open()
     paths = await _paths(handle, FileQuery(domain=HOME, path_like=path_like))
     assert [path.rsplit("/", 1)[-1] for path in paths] == expected
+
+
+@pytest.mark.parametrize(
+    ("domain", "parent"),
+    [
+        (HOME, ""),
+        (HOME, "Library"),
+        (HOME, "Library/Sizes"),
+        (HOME, "library/sizes"),  # exact: no case folding
+        (HOME, "Library/Size_"),  # exact: `_` is no wildcard
+        (HOME, "Library/Sizes/one byte.bin"),  # a file has no children
+        (NOTES, "Documents"),
+        (NOTES, unicodedata.normalize("NFD", "Documents/Ünïcödé folder")),
+    ],
+)
+async def test_parent_lists_the_direct_children_of_a_folder_only(
+    case: Case, domain: str, parent: str
+) -> None:
+    handle = await case.open()
+    expected = [
+        entry
+        for entry in expected_listing(case.spec)
+        if entry.domain == domain and is_direct_child(entry.relative_path, parent)
+    ]
+    page = await handle.files(FileQuery(domain=domain, parent=parent, limit=2))
+    assert page.total == len(expected)
+    assert page.items == expected[:2]
+    every = await handle.files(FileQuery(domain=domain, parent=parent, limit=1000))
+    assert every.items == expected
+    if parent in ("", "Library/Sizes", "Documents"):
+        assert expected, "the sample has children there"
+    if parent in ("library/sizes", "Library/Size_", "Library/Sizes/one byte.bin"):
+        assert expected == []
+
+
+@pytest.mark.parametrize(
+    ("domain", "folder"),
+    [
+        (HOME, "Library"),
+        (HOME, "Library/Sizes"),
+        (HOME, "library"),  # exact: no case folding
+        (HOME, "Librar_"),  # exact: `_` is no wildcard
+        (HOME, "Lib"),  # a folder's name whole, not a prefix of it
+        (NOTES, "Documents"),
+    ],
+)
+async def test_under_lists_everything_below_a_folder_exactly(case: Case, domain: str, folder: str) -> None:
+    handle = await case.open()
+    expected = [
+        entry
+        for entry in expected_listing(case.spec)
+        if entry.domain == domain and is_below(entry.relative_path, folder)
+    ]
+    page = await handle.files(FileQuery(domain=domain, under=folder, limit=1000))
+    assert page.items == expected
+    assert page.total == len(expected)
+    assert (bool(expected)) is (folder in ("Library", "Library/Sizes", "Documents"))
+    assert all(entry.relative_path.startswith(f"{folder}/") for entry in expected)
 
 
 async def test_path_like_matches_code_points_and_folds_only_ascii_letters(case: Case) -> None:

@@ -1,10 +1,12 @@
 """A person in headless Chromium, on the service served from the installed wheel: sign in, list, unlock,
-browse, search, download, lock, sign out, each step checked on what the page shows; and a form another site
-posts changes nothing."""
+browse, search, download, lock, sign out; preview, play and seek, read a thread, see the photo grid,
+download a folder as ZIP; each step checked on what the page shows. A form another site posts changes
+nothing, and the pages work without script."""
 
 import html
 import shutil
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,19 +15,25 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from ios_backup_api.adapters.backup_writer.apps.phone import with_apps
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
-from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, plain_spec, write_samples
+from ios_backup_api.adapters.backup_writer.writer import write_backup
+from tests.support.backups import ENCRYPTED_ID, PASSPHRASE, PLAIN_ID, encrypted_spec, plain_spec
 from tests.support.browser import SCREENSHOTS, chromium_path, foreign_site
+from tests.support.preview_files import DOMAIN, FOLDER, SOUND_SECONDS, with_preview_files
 from tests.support.server import RunningServer, running_server, service_env
 
 TOKEN = "browser-test-token-0123456789abcdef"
 NOTES = "AppDomain-com.example.notes"
+PLAIN_SPEC = with_apps(with_preview_files(plain_spec()), 16, wal=False, seed=16)
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two samples, the unencrypted one with the apps of the typed views and files to preview."""
     folder = tmp_path_factory.mktemp("browser-backups")
-    write_samples(folder)
+    write_backup(folder / ENCRYPTED_ID, encrypted_spec(), seed=7)
+    write_backup(folder / PLAIN_ID, PLAIN_SPEC, seed=7)
     return folder
 
 
@@ -131,7 +139,7 @@ def test_a_person_reads_a_file_from_an_encrypted_backup(visit: Visit, server: Ru
     page.get_by_role("link", name=NOTES, exact=True).click()
     page.get_by_role("link", name="Documents/", exact=True).click()
     expect(visit.seen().get_by_role("heading", level=1)).to_have_text("Documents")
-    expect(page.locator("#count")).to_have_text("1–6 of 6 entries under this folder")
+    expect(page.locator("#count")).to_have_text("1–5 of 5 entries in this folder")
     page.screenshot(path=SCREENSHOTS / "folder.png")
 
     page.get_by_label("Search in Documents").fill("brûlée")
@@ -164,6 +172,116 @@ def test_a_person_reads_a_file_from_an_encrypted_backup(visit: Visit, server: Ru
     page.goto("/ui")
     expect(visit.seen()).to_have_url(f"{server.url}/ui/sign-in")
 
+    _nothing_foreign_nor_secret(visit, server)
+    assert any(url.endswith("/ui/static/ui.css") for url in visit.requested), "the page's style came with it"
+
+
+def _media_state(page: Page, selector: str) -> dict[str, float]:
+    return page.eval_on_selector(  # type: ignore[no-any-return]
+        selector, "el => ({time: el.currentTime, duration: el.duration, paused: el.paused ? 1 : 0})"
+    )
+
+
+def test_a_person_previews_plays_reads_a_thread_sees_photos_and_downloads_a_folder(
+    visit: Visit, server: RunningServer, tmp_path: Path
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = _sign_in(visit, TOKEN)
+    page.get_by_role("row", name=PLAIN_ID).get_by_role("link", name="Unlock").click()
+    # the unlock says it is working while its post runs (the post held back here, to look at it)
+    visit.seen().evaluate("document.forms[1].addEventListener('submit', e => e.preventDefault())")
+    expect(page.get_by_role("status")).to_be_hidden()
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Checking the passphrase; this page changes when it is done."
+    )
+    expect(page.get_by_role("button", name="Unlock")).to_be_disabled()
+    page.reload()
+    page.get_by_role("button", name="Unlock").click()
+    expect(visit.seen().get_by_role("heading", name="Domains")).to_be_visible()
+
+    # a picture, a binary plist, a sound played and sought
+    page.get_by_role("link", name=DOMAIN, exact=True).click()
+    expect(visit.seen().locator("#count")).to_have_text("1–2 of 2 entries in this domain")
+    page.get_by_role("link", name=f"{FOLDER}/", exact=True).click()
+    page.get_by_role("link", name="Picture.png", exact=True).click()
+    picture = visit.seen().get_by_role("img", name="Picture.png")
+    expect(picture).to_be_visible()
+    page.wait_for_function("() => document.querySelector('#preview-image').complete")
+    assert picture.evaluate("el => [el.naturalWidth, el.naturalHeight]") == [48, 32]
+    page.go_back()
+    visit.seen().get_by_role("link", name="Settings.plist", exact=True).click()
+    preview = visit.seen().locator("#preview-text")
+    expect(page.get_by_text("Decoded from a binary property list.")).to_be_visible()
+    expect(preview).to_contain_text("<key>Volume</key>")
+    expect(preview).to_contain_text("<integer>7</integer>")
+    expect(preview).to_contain_text("<string>Ada</string>")
+    page.go_back()
+    answers: list[tuple[str, int, str | None]] = []
+    page.on("response", lambda r: answers.append((r.url, r.status, r.request.headers.get("range"))))
+    visit.seen().get_by_role("link", name="Tone.wav", exact=True).click()
+    visit.seen()
+    page.wait_for_function("() => document.querySelector('#preview-audio').readyState >= 1")
+    assert _media_state(page, "#preview-audio")["duration"] == pytest.approx(SOUND_SECONDS, abs=0.01)
+    page.eval_on_selector("#preview-audio", "el => { el.muted = true; return el.play(); }")
+    page.wait_for_function("() => document.querySelector('#preview-audio').currentTime > 0.2")
+    assert _media_state(page, "#preview-audio")["paused"] == 0
+    page.eval_on_selector("#preview-audio", "el => { el.pause(); el.currentTime = 4.5; }")
+    page.wait_for_function("() => !document.querySelector('#preview-audio').seeking")
+    assert _media_state(page, "#preview-audio")["time"] == pytest.approx(4.5, abs=0.05)
+    sound = [answer for answer in answers if "/file/" in answer[0]]
+    assert sound, "the player fetched the sound from the page's file route"
+    assert all(status == 206 and ranged is not None for _, status, ranged in sound), sound
+
+    # a thread and its attachments, the photo grid
+    page.get_by_role("link", name="Apps").click()
+    visit.seen().get_by_role("link", name="Messages").click()
+    visit.seen().get_by_role("link", name="+14155550101", exact=True).click()
+    expect(visit.seen().get_by_role("heading", level=1)).to_have_text("+14155550101")
+    attachment = page.get_by_role("img", name="Café au lait.jpeg")
+    expect(attachment).to_be_visible()
+    page.wait_for_function("() => [...document.images].every(img => img.complete)")
+    assert attachment.evaluate("el => el.naturalWidth") > 0
+    expect(page.get_by_role("link", name="Anna Müller.vcf")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "messages.png")
+    page.get_by_role("link", name="Apps").click()
+    visit.seen().get_by_role("link", name="Photos").click()
+    grid = visit.seen().get_by_role("list", name="Photos and videos, newest first")
+    expect(grid.get_by_role("img")).to_have_count(9)
+    page.wait_for_function("() => [...document.images].every(img => img.complete)")
+    widths = grid.get_by_role("img").evaluate_all("imgs => imgs.map(img => img.naturalWidth)")
+    assert all(width > 0 for width in widths), "every thumbnail is a picture the browser decoded"
+    expect(grid.get_by_role("listitem").filter(has_text="IMG_0010.HEIC")).to_contain_text("Not in the backup")
+    page.screenshot(path=SCREENSHOTS / "photos.png")
+
+    # a folder as one ZIP
+    page.goto(f"/ui/backups/{PLAIN_ID}/files?domain={DOMAIN}&folder={FOLDER}")
+    with page.expect_download() as downloading:
+        visit.seen().get_by_role("link", name="Download this folder as ZIP").click()
+    download = downloading.value
+    assert download.suggested_filename == f"{PLAIN_ID}-{DOMAIN}-{FOLDER}.zip"
+    expected = {
+        f"{e.domain}/{e.relative_path}": e.content
+        for e in PLAIN_SPEC.all_entries()
+        if isinstance(e, SyntheticFile) and e.domain == DOMAIN and e.relative_path.startswith(f"{FOLDER}/")
+    }
+    with zipfile.ZipFile(download.path()) as archive:
+        assert {name: archive.read(name) for name in archive.namelist()} == expected
+    _nothing_foreign_nor_secret(visit, server)
+
+
+def test_the_pages_work_without_script(chromium: Browser, server: RunningServer) -> None:
+    context = chromium.new_context(base_url=server.url, java_script_enabled=False)
+    visit = Visit(context)
+    page = _sign_in(visit, TOKEN)
+    page.get_by_role("row", name=PLAIN_ID).get_by_role("link", name="Unlock").click()
+    page.get_by_role("button", name="Unlock").click()
+    expect(visit.seen().get_by_role("heading", name="Domains")).to_be_visible()
+    context.close()
+
+
+def _nothing_foreign_nor_secret(visit: Visit, server: RunningServer) -> None:
+    """Every request went to the service itself; the token and passphrase are in no URL, page or log line."""
     origin = urlsplit(server.url)[:2]
     assert [url for url in visit.requested if urlsplit(url)[:2] != origin] == []
     assert [url for url in visit.requested if TOKEN in url or PASSPHRASE in url] == []
@@ -171,7 +289,6 @@ def test_a_person_reads_a_file_from_an_encrypted_backup(visit: Visit, server: Ru
     logged = server.log.read_text(errors="replace")
     assert TOKEN not in logged
     assert PASSPHRASE not in logged
-    assert any(url.endswith("/ui/static/ui.css") for url in visit.requested), "the page's style came with it"
 
 
 def _attack(target: str, fields: dict[str, str]) -> str:

@@ -52,20 +52,22 @@ async def test_the_domains_of_the_backup(unlocked: Client, samples: dict[str, Sy
     assert shown == expected
 
 
-async def test_a_folder_shows_what_is_under_it(unlocked: Client) -> None:
+async def test_a_folder_shows_its_own_entries_one_level_at_a_time(unlocked: Client) -> None:
     folder = unicodedata.normalize("NFD", "Documents/Ünïcödé folder")  # as the phone named it
     page = await _page(unlocked, f"{PAGES}/files", domain=NOTES, folder=folder)
     assert _names(page) == [unicodedata.normalize("NFD", "naïve note.md")]
-    assert "1–1 of 1 entries under this folder" in page
+    assert "1–1 of 1 entries in this folder" in page
     documents = await _page(unlocked, f"{PAGES}/files", domain=NOTES, folder="Documents")
     assert [unicodedata.normalize("NFC", name) for name in _names(documents)] == [
         "Café.txt",
         "Crème brûlée.txt",
         "Shopping list.txt",
         "Ünïcödé folder/",
-        "Ünïcödé folder/naïve note.md",
         "日本語のメモ.txt",
     ]
+    root = await _page(unlocked, f"{PAGES}/files", domain=NOTES)
+    assert _names(root) == ["Documents/", "Library/"]
+    assert "1–2 of 2 entries in this domain" in root
 
 
 async def test_search_finds_by_name_or_pattern(unlocked: Client) -> None:
@@ -84,15 +86,16 @@ async def test_search_finds_by_name_or_pattern(unlocked: Client) -> None:
 
 
 async def test_paging_walks_every_entry_once(unlocked: Client) -> None:
-    whole = _names(await _page(unlocked, f"{PAGES}/files", domain="HomeDomain", limit=1000))
+    sizes = {"domain": "HomeDomain", "folder": "Library/Sizes"}
+    whole = _names(await _page(unlocked, f"{PAGES}/files", **sizes, limit=1000))
     seen: list[str] = []
-    url: str | None = f"{PAGES}/files?domain=HomeDomain&limit=5"
+    url: str | None = f"{PAGES}/files?domain=HomeDomain&folder=Library/Sizes&limit=2"
     while url is not None:
         page = await _page(unlocked, url)
         seen.extend(_names(page))
         following = re.search(r'rel="next" href="([^"]+)"', page)
         url = following.group(1) if following else None
-    assert len(whole) > 10
+    assert len(whole) == 7
     assert seen == whole
 
 

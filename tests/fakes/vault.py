@@ -16,7 +16,16 @@ from ios_backup_api.domain.errors import (
     InvalidQueryError,
     WrongPassphraseError,
 )
-from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FilePage, FileQuery, ManifestEntry
+from ios_backup_api.domain.manifest import (
+    ByteRange,
+    EntryKind,
+    FileId,
+    FilePage,
+    FileQuery,
+    ManifestEntry,
+    is_below,
+    is_direct_child,
+)
 from ios_backup_api.domain.views.pages import EntryRef
 
 _MAX_LIKE_PATTERN_BYTES = 50_000  # SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH
@@ -184,6 +193,10 @@ def _matches(entry: ManifestEntry, query: FileQuery) -> bool:
     if query.domain is not None and entry.domain != query.domain:
         return False
     if query.kind is not None and entry.kind is not query.kind:
+        return False
+    if query.parent is not None and not is_direct_child(entry.relative_path, query.parent):
+        return False
+    if query.under is not None and not is_below(entry.relative_path, query.under):
         return False
     return query.path_like is None or _like(query.path_like).fullmatch(entry.relative_path) is not None
 

@@ -58,9 +58,9 @@ class SqliteAppDatabases:
                 f"{source.relative_path} is {size / (1 << 20):,.0f} MiB, more than the"
                 f" {self._max_bytes >> 20:,} MiB the views may hold (IOS_BACKUP_VIEWS__MEMORY_MIB)."
             )
-        main_bytes = await _plaintext(main)
+        main_bytes = await plaintext_of(main)
         try:
-            wal_bytes = None if wal is None else await _plaintext(wal)
+            wal_bytes = None if wal is None else await plaintext_of(wal)
         except BaseException:
             zeroed(main_bytes)
             raise
@@ -91,7 +91,7 @@ async def _contents(opened: OpenBackup, source: EntryRef) -> tuple[FileContent, 
     return main, wal
 
 
-async def _plaintext(content: FileContent) -> bytearray:
+async def plaintext_of(content: FileContent) -> bytearray:
     data = bytearray(content.length)
     offset = 0
     try:

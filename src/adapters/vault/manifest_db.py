@@ -121,7 +121,7 @@ class ManifestDatabase:
     def files(self, query: FileQuery) -> FilePage:
         self._ready()
         flags = None if query.kind is None else FLAGS_OF_KIND[query.kind]
-        key: Filter = (query.domain, query.path_like, flags)
+        key: Filter = (query.domain, query.path_like, flags, query.parent, query.under)
         with self._lock:
             connection = self._open_connection()
             if not self._indexed:
@@ -254,8 +254,18 @@ def _id_type(connection: sqlite3.Connection) -> str:
 
 
 def _where(key: Filter) -> tuple[str, list[object]]:
-    domain, path_like, flags = key
+    domain, path_like, flags, parent, under = key
     conditions, parameters = [_LISTED], list[object]()
+    if under is not None:
+        conditions.append("substr(relativePath, 1, ?) = ?")
+        parameters.extend([len(under) + 1, f"{under}/"])
+    if parent == "":
+        conditions.append("relativePath <> '' AND instr(relativePath, '/') = 0")
+    elif parent is not None:
+        # the prefix compared exactly (LIKE would fold case and read `_` and `%` in a folder's name)
+        conditions.append("substr(relativePath, 1, ?) = ? AND instr(substr(relativePath, ?), '/') = 0")
+        conditions.append("length(relativePath) > ?")
+        parameters.extend([len(parent) + 1, f"{parent}/", len(parent) + 2, len(parent) + 1])
     if domain is not None:
         conditions.append("domain = ?")
         parameters.append(domain)

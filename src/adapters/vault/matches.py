@@ -4,8 +4,8 @@ filter's matches are found once, and every page and total of it is then a slice 
 from array import array
 from collections import OrderedDict
 
-Filter = tuple[str | None, str | None, int | None]
-"""(domain, path_like, flags)."""
+Filter = tuple[str | None, str | None, int | None, str | None, str | None]
+"""(domain, path_like, flags, parent, under)."""
 
 
 class MatchCache:

@@ -14,13 +14,22 @@ class Selection:
     domain: str | None = None
     path_like: str | None = None
     kind: EntryKind | None = None
+    under: str | None = None
+    """A folder: only what is below it (see `FileQuery.under`)."""
 
 
 async def selected_entries(opened: OpenBackup, selection: Selection) -> AsyncIterator[ManifestEntry]:
     """The matches by domain, then relative path, in pages of the largest size; memory holds one page."""
     offset = 0
     while True:
-        query = FileQuery(selection.domain, selection.path_like, selection.kind, MAX_PAGE_SIZE, offset)
+        query = FileQuery(
+            selection.domain,
+            selection.path_like,
+            selection.kind,
+            MAX_PAGE_SIZE,
+            offset,
+            under=selection.under,
+        )
         page = await opened.files(query)
         for entry in page.items:
             yield entry

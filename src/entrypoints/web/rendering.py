@@ -56,6 +56,12 @@ def page(
     csrf = None if nonce is None else browser_sign_in(request).csrf_token(nonce)
     return Template(
         template_name=name,
-        context={"signed_in": nonce is not None, "csrf": csrf, "csrf_field": CSRF_FIELD, **context},
+        context={
+            "signed_in": nonce is not None,
+            "csrf": csrf,
+            "csrf_field": CSRF_FIELD,
+            "here": request.url.path,
+            **context,
+        },
         status_code=status_code,
     )

@@ -8,14 +8,18 @@ from litestar.datastructures import ResponseHeader
 from litestar.response import Redirect
 
 from ios_backup_api.entrypoints.web.forgery import forms_are_ours, sign_in_form_is_ours, signed_in
+from ios_backup_api.entrypoints.web.pages.archive import ArchivePage
 from ios_backup_api.entrypoints.web.pages.backups import BackupPages
 from ios_backup_api.entrypoints.web.pages.browse import BrowsePages
+from ios_backup_api.entrypoints.web.pages.chats import ChatPages
+from ios_backup_api.entrypoints.web.pages.pictures import PicturePage
+from ios_backup_api.entrypoints.web.pages.records import RecordPages
 from ios_backup_api.entrypoints.web.pages.sign_in import SignInPage
 from ios_backup_api.entrypoints.web.problems import WEB_PROBLEMS
 
 _CONTENT_SECURITY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _PAGE_HEADERS = [
     ResponseHeader(name="Content-Security-Policy", value=_CONTENT_SECURITY),
@@ -41,7 +45,7 @@ def web_routers() -> list[Router]:
     )
     signed = DishkaRouter(
         path="/",
-        route_handlers=[BackupPages, BrowsePages],
+        route_handlers=[BackupPages, BrowsePages, ArchivePage, ChatPages, RecordPages, PicturePage],
         guards=[signed_in],
         before_request=forms_are_ours,
         exception_handlers=WEB_PROBLEMS,

@@ -63,13 +63,17 @@ class ArchiveController(Controller):
     ) -> Stream:
         selection = Selection(domain, path_like, EntryKind(kind) if kind else None)
         session = await sessions.resolve(backup_id, session_token)
-        chunks = export.stream(session.opened, selection, Compression(compress))
-        first = await anext(chunks)  # a manifest that can't be read answers with its status, not a cut stream
         name = f"{backup_id}-{domain.replace('/', '_')}.zip" if domain else f"{backup_id}.zip"
-        headers = {"Content-Disposition": content_disposition(name), "Cache-Control": "no-store"}
-        return Stream(
-            ending_with_the_session(_after(first, chunks)), media_type="application/zip", headers=headers
-        )
+        return await zip_response(export.stream(session.opened, selection, Compression(compress)), name)
+
+
+async def zip_response(chunks: AsyncIterator[bytes], name: str) -> Stream:
+    """The archive's stream as a download named `name`; for the API's route and the page's alike."""
+    first = await anext(chunks)  # a manifest that can't be read answers with its status, not a cut stream
+    headers = {"Content-Disposition": content_disposition(name), "Cache-Control": "no-store"}
+    return Stream(
+        ending_with_the_session(_after(first, chunks)), media_type="application/zip", headers=headers
+    )
 
 
 async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -1,0 +1,1 @@
+"""Pictures converted for a browser."""
