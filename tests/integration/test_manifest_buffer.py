@@ -120,7 +120,7 @@ def test_invalid_padding_over_a_sound_database_is_tolerated_and_logged(tmp_path:
     assert length == len(plaintext)
     assert connection.serialize() == plaintext
     assert [record.getMessage() for record in records] == [
-        "Manifest.db of backup 'backup-name' decrypts with invalid padding (edited by an editing tool?); "
+        "Manifest.db of backup 'backup-name' decrypts with invalid padding (rewritten by an editing tool?); "
         f"its plaintext is a sound SQLite database of {len(plaintext)} bytes, so it is opened as it is."
     ]
 

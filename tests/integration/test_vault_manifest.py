@@ -92,17 +92,17 @@ async def test_a_rewritten_backup_gets_a_fresh_manifest_while_old_handles_keep_t
     loader = CountingLoader(ram_files())
     vault = folder_vault(folder.parent, loader)
     old = await vault.open(SMALL_ID, spec.passphrase)
-    edited = replace(spec, entries=(*spec.entries, SyntheticFile("HomeDomain", "Library/new.txt", b"new")))
+    rewritten = replace(spec, entries=(*spec.entries, SyntheticFile("HomeDomain", "Library/new.txt", b"new")))
     shutil.rmtree(folder)
-    write_backup(folder, edited, seed=4)
+    write_backup(folder, rewritten, seed=4)
     new = await vault.open(SMALL_ID, spec.passphrase)
     assert len(loader.loaded) == 2
     assert (await old.files(FileQuery())).items == expected_listing(spec)
-    assert (await new.files(FileQuery())).items == expected_listing(edited)
+    assert (await new.files(FileQuery())).items == expected_listing(rewritten)
     await old.close()
     with pytest.raises(SessionRequiredError):
         loader.loaded[0].files(FileQuery())
-    assert (await new.files(FileQuery())).total == len(expected_listing(edited))
+    assert (await new.files(FileQuery())).total == len(expected_listing(rewritten))
 
 
 def test_the_in_memory_manifest_keeps_temporary_tables_in_memory() -> None:
@@ -429,7 +429,7 @@ def _record_with_a_huge_size() -> bytes:
     )  # fmt: skip
     marker = b"\x14" + (2**64 - 1).to_bytes(16, "big")  # plistlib's 16-byte integer...
     assert marker in archive
-    # ...made 16 KiB wide: the offsets after it move, so the offset table is edited.
+    # ...made 16 KiB wide: the offsets after it move, so the offset table is rewritten.
     start = archive.index(marker)
     wide = b"\x1e" + (2**131072 - 1).to_bytes(16384, "big")
     rebuilt = archive[:start] + wide + archive[start + len(marker) :]
