@@ -53,6 +53,7 @@ from ios_backup_api.domain.services.unlock_gate import UnlockGate
 from ios_backup_api.domain.services.view_reading import ViewReading
 from ios_backup_api.domain.sessions import SessionLifetime, SessionLimits
 from ios_backup_api.entrypoints.folder_providers import BackupFolderProvider, SettingsProvider
+from ios_backup_api.entrypoints.manifest_memory import ram_files_for
 from ios_backup_api.entrypoints.settings import Settings
 
 
@@ -151,7 +152,12 @@ class AppViewsProvider(Provider):
 
     @provide
     def databases(self, settings: Settings) -> AppDatabases:
-        return SqliteAppDatabases(settings.views.memory_mib << 20, settings.views.query_timeout_seconds)
+        # The manifest's choice of memory (a RAM file where the folder is a tmpfs) holds its databases too.
+        return SqliteAppDatabases(
+            settings.views.memory_mib << 20,
+            settings.views.query_timeout_seconds,
+            ram_files_for(settings.manifest),
+        )
 
     reading = provide(ViewReading)
     contacts = provide(SqliteContactsReader, provides=ContactsReader)

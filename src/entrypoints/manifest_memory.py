@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from pathlib import Path
 
-from ios_backup_api.adapters.vault.ram_file import RamFiles, is_tmpfs
+from ios_backup_api.adapters.sql.ram_file import RamFiles, is_tmpfs
 from ios_backup_api.entrypoints.settings import PREFIX, ManifestSettings, SettingsError
 
 

@@ -1,9 +1,12 @@
 """One contract for the AppDatabases port, run against the SQLite adapter and the in-memory fake, over a
 vault holding an app database, a file that is no database, and an app database whose payload is missing."""
 
+import asyncio
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,7 @@ from ios_backup_api.adapters.apps.databases import SqliteAppDatabases
 from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
 from ios_backup_api.adapters.backup_writer.samples import rich_backup
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
+from ios_backup_api.adapters.sql.ram_file import RamFiles
 from ios_backup_api.domain.errors import ViewNotFoundError, ViewUnreadableError
 from ios_backup_api.domain.ports.vault import OpenBackup
 from ios_backup_api.domain.ports.views import AppDatabase, AppDatabases
@@ -59,7 +63,12 @@ class Case:
         return databases or self.make(1 << 30), await vault.open(BACKUP, None)
 
 
-CASES = {"sqlite": Case(lambda size: SqliteAppDatabases(size)), "memory": Case(InMemoryAppDatabases)}
+RAM = Path("/dev/shm")
+CASES = {
+    "sqlite": Case(lambda size: SqliteAppDatabases(size)),
+    "sqlite-ram-file": Case(lambda size: SqliteAppDatabases(size, ram_files=RamFiles(RAM))),
+    "memory": Case(InMemoryAppDatabases),
+}
 
 
 @pytest.fixture(params=list(CASES))
@@ -106,3 +115,15 @@ async def test_the_sessions_of_a_backup_share_one_copy_until_it_is_forgotten(cas
     again = await databases.database(BACKUP, first, APP)
     assert again is not shared
     assert _rows(again) == [(1, "one"), (2, "two")]
+
+
+@pytest.mark.parametrize("ram_files", [None, RamFiles(RAM)])
+async def test_a_database_is_held_in_a_ram_file_where_one_can_be_made_else_in_sqlite_s_memory(
+    ram_files: RamFiles | None,
+) -> None:
+    databases, opened = await Case(lambda size: SqliteAppDatabases(size, ram_files=ram_files)).open()
+    database = sqlite_database(await databases.database(BACKUP, opened, APP))
+    (file,) = database._read(lambda c: [row[2] for row in c.execute("PRAGMA database_list")])
+    assert file.startswith(f"{RAM}/") == (ram_files is not None)  # SQLite's memory names it "x"
+    assert not await asyncio.to_thread(os.path.exists, file)  # nameless
+    assert _rows(database) == [(1, "one"), (2, "two")]

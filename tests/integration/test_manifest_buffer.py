@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from ios_backup_api.adapters.sql.ram_file import RamFiles
 from ios_backup_api.adapters.vault import in_place, manifest_buffer, reading
 from ios_backup_api.adapters.vault.in_place import CHUNK_SIZE
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
-from ios_backup_api.adapters.vault.ram_file import RamFiles
 from ios_backup_api.adapters.vault.reading import PIECE, ReadStopped
 from ios_backup_api.domain.errors import CorruptBackupError
 from tests.support.vault_cases import ram_files

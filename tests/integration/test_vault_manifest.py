@@ -17,6 +17,7 @@ import pytest
 
 from ios_backup_api.adapters.backup_writer.spec import Layout, SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.sql.ram_file import RamFiles
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
 from ios_backup_api.adapters.vault.manifest_db import (
     MAX_DOMAIN_BYTES,
@@ -27,7 +28,6 @@ from ios_backup_api.adapters.vault.manifest_db import (
     ManifestDatabase,
 )
 from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES
-from ios_backup_api.adapters.vault.ram_file import RamFiles
 from ios_backup_api.domain.errors import (
     CorruptBackupError,
     EntryNotFoundError,

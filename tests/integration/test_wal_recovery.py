@@ -2,6 +2,7 @@
 the database and the rest left in its `-wal` (cut short, corrupted or not), the database the reader builds
 holds exactly what sqlite3 reads from the two files side by side."""
 
+import mmap
 import shutil
 import sqlite3
 import struct
@@ -11,8 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ios_backup_api.adapters.apps.loading import loaded_ram_database
 from ios_backup_api.adapters.apps.wal import WalMismatchError, applied, apply
 from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
+from ios_backup_api.adapters.sql.ram_file import RamFiles
+from ios_backup_api.domain.views.pages import EntryRef
 
 Statement = tuple[str, tuple[object, ...]]
 _ROWS = st.integers(0, 40)
@@ -63,7 +67,26 @@ def _our_reading(database: bytes, wal: bytes | None) -> list[object]:
     connection = sqlite3.connect(":memory:")
     connection.deserialize(bytes(applied(database, wal or b"")))
     assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    return _dump(connection)
+    found = _dump(connection)
+    assert _ram_file_reading(database, wal) == found  # the log applied in a RAM file's mapping, alike
+    return found
+
+
+def _ram_file_reading(database: bytes, wal: bytes | None) -> list[object]:
+    ram = RamFiles(Path("/dev/shm")).allocate(len(database))
+    assert ram is not None
+    assert ram.file is not None
+    mapping = mmap.mmap(ram.file.fileno(), len(database))
+    mapping[:] = database
+    loaded = loaded_ram_database(EntryRef("HomeDomain", "app.db"), ram, mapping, bytearray(wal or b""))
+    try:
+        return loaded._read(lambda connection: [*_dump(connection), _integrity(connection)])[:2]
+    finally:
+        loaded.close()
+
+
+def _integrity(connection: sqlite3.Connection) -> None:
+    assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -180,3 +203,14 @@ def test_the_frames_of_a_transaction_cut_short_are_left_out_and_earlier_commits_
     ours = _our_reading(database, cut)
     assert ours == _sqlite_reading(tmp_path / "sqlite", database, cut)
     assert ours[1] == [(1, 1, "committed")]
+
+
+def test_a_log_that_grows_the_database_grows_a_ram_file_s_mapping(tmp_path: Path) -> None:
+    def newest(connection: sqlite3.Connection) -> None:
+        for k in range(50):
+            connection.execute("INSERT INTO t (k, v) VALUES (?, ?)", (k, bytes([k]) * 3000))
+
+    database, wal = database_files(_filling([], schema=True), newest)  # type: ignore[arg-type]
+    assert wal is not None
+    assert len(applied(database, wal)) > len(database) + 40 * 4096  # the log holds pages past the end
+    assert _ram_file_reading(database, wal) == _sqlite_reading(tmp_path / "sqlite", database, wal)

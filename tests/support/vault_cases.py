@@ -27,10 +27,10 @@ from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticSymlink,
 )
 from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.sql.ram_file import RamFiles, is_tmpfs
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
-from ios_backup_api.adapters.vault.ram_file import RamFiles, is_tmpfs
 from ios_backup_api.adapters.vault.vault import IosBackupVault
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 from tests.fakes.vault import InMemoryBackupVault

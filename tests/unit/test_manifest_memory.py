@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ios_backup_api.adapters.vault.ram_file import is_tmpfs
+from ios_backup_api.adapters.sql.ram_file import is_tmpfs
 from ios_backup_api.entrypoints.manifest_memory import ram_files_for
 from ios_backup_api.entrypoints.settings import ManifestSettings, SettingsError
 

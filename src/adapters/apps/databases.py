@@ -1,13 +1,17 @@
 """The AppDatabases of unlocked backups: each app database decrypted into memory once per backup version,
-its `-wal` applied, shared by every session of the backup, the least recently used dropped to make room."""
+its `-wal` applied, shared by every session of the backup, the least recently used dropped to make room.
+Decrypted into a nameless RAM file that SQLite reads in place, where one can be made (one copy), else into
+SQLite's own memory (a second copy, `deserialize`'s)."""
 
 import asyncio
+import mmap
 from collections import OrderedDict
 from contextlib import suppress
 from functools import partial
 
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase
-from ios_backup_api.adapters.apps.loading import loaded_database, zeroed
+from ios_backup_api.adapters.apps.loading import loaded_database, loaded_ram_database, zeroed
+from ios_backup_api.adapters.sql.ram_file import RamFile, RamFiles
 from ios_backup_api.domain.errors import EntryNotFoundError, ViewNotFoundError, ViewUnreadableError
 from ios_backup_api.domain.manifest import ByteRange
 from ios_backup_api.domain.ports.vault import FileContent, OpenBackup
@@ -19,10 +23,14 @@ _Key = tuple[str, str, EntryRef]
 
 class SqliteAppDatabases:
     """`max_bytes` bounds the plaintext held for all backups. A database that a request still reads when it
-    is dropped lives until that request ends (the connection closes with its last reference)."""
+    is dropped lives until that request ends (the connection closes with its last reference). `ram_files`:
+    where RAM files are made (None: SQLite's memory alone, as where one can't be made)."""
 
-    def __init__(self, max_bytes: int = 1 << 30, read_seconds: float = 30.0) -> None:
+    def __init__(
+        self, max_bytes: int = 1 << 30, read_seconds: float = 30.0, ram_files: RamFiles | None = None
+    ) -> None:
         self._max_bytes = max_bytes
+        self._ram_files = ram_files
         self._read_seconds = read_seconds
         self._held: OrderedDict[_Key, SqliteAppDatabase] = OrderedDict()
         self._loading: dict[_Key, asyncio.Lock] = {}
@@ -58,6 +66,9 @@ class SqliteAppDatabases:
                 f"{source.relative_path} is {size / (1 << 20):,.0f} MiB, more than the"
                 f" {self._max_bytes >> 20:,} MiB the views may hold (IOS_BACKUP_VIEWS__MEMORY_MIB)."
             )
+        ram = None if self._ram_files is None or main.length == 0 else self._ram_files.allocate(main.length)
+        if ram is not None:
+            return await self._load_into(ram, source, main, wal)
         main_bytes = await plaintext_of(main)
         try:
             wal_bytes = None if wal is None else await plaintext_of(wal)
@@ -65,6 +76,25 @@ class SqliteAppDatabases:
             zeroed(main_bytes)
             raise
         load = partial(loaded_database, source, main_bytes, wal_bytes, self._read_seconds)
+        return await asyncio.to_thread(load)
+
+    async def _load_into(
+        self, ram: RamFile, source: EntryRef, main: FileContent, wal: FileContent | None
+    ) -> SqliteAppDatabase:
+        try:
+            if ram.file is None:
+                raise ValueError("a RAM file was closed before it was filled")
+            mapping = mmap.mmap(ram.file.fileno(), main.length)
+            try:
+                await _fill(main, mapping)
+                wal_bytes = None if wal is None else await plaintext_of(wal)
+            except BaseException:
+                mapping.close()
+                raise
+        except BaseException:
+            ram.close()
+            raise
+        load = partial(loaded_ram_database, source, ram, mapping, wal_bytes, self._read_seconds)
         return await asyncio.to_thread(load)
 
     def _make_room(self, size: int) -> None:
@@ -93,12 +123,16 @@ async def _contents(opened: OpenBackup, source: EntryRef) -> tuple[FileContent, 
 
 async def plaintext_of(content: FileContent) -> bytearray:
     data = bytearray(content.length)
-    offset = 0
     try:
-        async for chunk in content.read(ByteRange(0, content.length)):
-            data[offset : offset + len(chunk)] = chunk
-            offset += len(chunk)
+        await _fill(content, data)
     except BaseException:
         zeroed(data)
         raise
     return data
+
+
+async def _fill(content: FileContent, data: bytearray | mmap.mmap) -> None:
+    offset = 0
+    async for chunk in content.read(ByteRange(0, content.length)):
+        data[offset : offset + len(chunk)] = chunk
+        offset += len(chunk)

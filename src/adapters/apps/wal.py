@@ -6,6 +6,7 @@ first that fails ends the log. Of the frames that count, those up to the last co
 the database's size) are applied, in order; the rest belong to a transaction that never committed.
 """
 
+import mmap
 import struct
 from array import array
 from sys import byteorder
@@ -30,12 +31,12 @@ def applied(database: bytes | bytearray, wal: bytes | bytearray) -> bytearray:
     return result
 
 
-def apply(result: bytearray, wal: bytes | bytearray) -> None:
+def apply(result: bytearray | mmap.mmap, wal: bytes | bytearray) -> None:
     """Writes the committed frames of `wal` into the database `result`, in place (no second copy of a large
-    database), and marks it a rollback-journal database (so that it opens without a log). A log SQLite would
-    ignore (no valid header, no committed frame) leaves the pages as they were, and so does an empty
-    database (SQLite deletes the log of a database of no pages before reading it); raises `WalMismatchError`
-    when the log's page size is not the database's, leaving `result` as it was."""
+    database; a RAM file's mapping is resized), and marks it a rollback-journal database (so that it opens
+    without a log). A log SQLite would ignore (no valid header, no committed frame) leaves the pages as they
+    were, and so does an empty database (SQLite deletes the log of a database of no pages before reading it);
+    raises `WalMismatchError` when the log's page size is not the database's, leaving `result` as it was."""
     header = _header(wal) if result else None
     if header is not None:
         page_size, salts, checksum, big_endian = header
@@ -45,15 +46,26 @@ def apply(result: bytearray, wal: bytes | bytearray) -> None:
         if pages:
             for offset, page_number in frames:
                 start = (page_number - 1) * page_size
-                if len(result) < start:
-                    result.extend(bytes(start - len(result)))
+                if len(result) < start + page_size:
+                    _resize(result, start + page_size)
                 result[start : start + page_size] = wal[offset : offset + page_size]
-            del result[pages * page_size :]
+            _resize(result, pages * page_size)
     if result[:16] == _DATABASE_MAGIC and len(result) >= 20:
         result[18:20] = b"\x01\x01"  # the legacy (rollback journal) format: there is no log beside it now
 
 
-def _page_size_of(database: bytearray) -> int:
+def _resize(result: bytearray | mmap.mmap, size: int) -> None:
+    """Cut or grow (with zeros) to `size` bytes."""
+    if isinstance(result, mmap.mmap):
+        if len(result) != size:
+            result.resize(size)
+    elif len(result) < size:
+        result.extend(bytes(size - len(result)))
+    else:
+        del result[size:]
+
+
+def _page_size_of(database: bytearray | mmap.mmap) -> int:
     (value,) = struct.unpack_from(">H", database, 16)
     return 65536 if value == 1 else value
 

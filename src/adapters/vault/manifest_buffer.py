@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.opening import open_regular
+from ios_backup_api.adapters.sql.ram_file import RamFile, RamFiles
 from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, padding_length
 from ios_backup_api.adapters.vault.in_place import decrypt_in_place
-from ios_backup_api.adapters.vault.ram_file import RamFile, RamFiles
 from ios_backup_api.adapters.vault.reading import read_fully
 from ios_backup_api.domain.errors import CorruptBackupError
 

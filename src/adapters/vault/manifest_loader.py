@@ -5,10 +5,10 @@ import threading
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.layout import ManifestFormat
+from ios_backup_api.adapters.sql.ram_file import RamFiles
 from ios_backup_api.adapters.vault import mbdb
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer, file_fingerprint
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
-from ios_backup_api.adapters.vault.ram_file import RamFiles
 from ios_backup_api.adapters.vault.reading import ReadStopped
 
 
