@@ -3,9 +3,6 @@
 import asyncio
 import io
 
-import pi_heif
-from PIL import Image
-
 from ios_backup_api.domain.errors import EntryNotFoundError
 from ios_backup_api.domain.manifest import ByteRange, FileId
 from ios_backup_api.domain.ports.vault import OpenBackup
@@ -36,6 +33,11 @@ class PiHeifPictureConversion:
             return await asyncio.to_thread(self._converted, bytes(data))
 
     def _converted(self, data: bytes) -> bytes:
+        # Loaded with the first HEIC shown, not at start: libheif and Pillow cost a server that shows none
+        # tens of MiB of memory (and the manifest's memory bounds are tested against the server's peak).
+        import pi_heif
+        from PIL import Image
+
         if not pi_heif.is_supported(data):
             raise EntryNotFoundError("This file is no HEIC picture; download it.")
         try:
