@@ -33,6 +33,14 @@ class ManifestEntry:
     link_target: str | None
 
 
+def check_paging(limit: int, offset: int) -> None:
+    """A page's bounds, the same for the manifest and every view: `limit` 1..MAX_PAGE_SIZE, `offset` ≥ 0."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidQueryError(f"limit must be from 1 to {MAX_PAGE_SIZE}.")
+    if offset < 0:
+        raise InvalidQueryError("offset must not be negative.")
+
+
 @dataclass(frozen=True, slots=True)
 class FileQuery:
     """Entries filtered by exact domain, a SQL LIKE pattern on the relative path and kind, one page of them.
@@ -54,10 +62,7 @@ class FileQuery:
     """Only the entries below this folder, at any depth: relative path `<under>/…`, compared exactly."""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            raise InvalidQueryError(f"limit must be from 1 to {MAX_PAGE_SIZE}.")
-        if self.offset < 0:
-            raise InvalidQueryError("offset must not be negative.")
+        check_paging(self.limit, self.offset)
 
 
 def is_direct_child(relative_path: str, parent: str) -> bool:

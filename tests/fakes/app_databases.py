@@ -45,6 +45,3 @@ class InMemoryAppDatabases:
         self.forgotten.append(backup_id)
         for key in [key for key in self._held if key[0] == backup_id]:
             del self._held[key]
-
-    def holds(self, backup_id: str) -> bool:
-        return any(key[0] == backup_id for key in self._held)

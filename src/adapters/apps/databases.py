@@ -56,9 +56,6 @@ class SqliteAppDatabases:
         for key in [key for key in self._held if key[0] == backup_id]:
             await asyncio.to_thread(self._held.pop(key).close)
 
-    def holds(self, backup_id: str) -> bool:
-        return any(key[0] == backup_id for key in self._held)
-
     async def _load(self, source: EntryRef, main: FileContent, wal: FileContent | None) -> SqliteAppDatabase:
         size = main.length + (0 if wal is None else wal.length)
         if size > self._max_bytes:

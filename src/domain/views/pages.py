@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from ios_backup_api.domain.errors import InvalidQueryError
-from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE, check_paging
 
 
 class ViewName(StrEnum):
@@ -69,10 +69,7 @@ class ViewQuery:
     """Photos: only favourites (True) or only the others (False)."""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            raise InvalidQueryError(f"limit must be from 1 to {MAX_PAGE_SIZE}.")
-        if self.offset < 0:
-            raise InvalidQueryError("offset must not be negative.")
+        check_paging(self.limit, self.offset)
         for name, bound in (("since", self.since), ("until", self.until)):
             if bound is not None and bound.utcoffset() is None:
                 raise InvalidQueryError(f"{name} must be an RFC 3339 time with its offset (e.g. Z).")

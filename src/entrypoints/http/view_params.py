@@ -5,7 +5,7 @@ from typing import Annotated
 
 from litestar.params import QueryParameter
 
-from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from ios_backup_api.domain.manifest import MAX_PAGE_SIZE
 from ios_backup_api.entrypoints.http.openapi import NO_NUL
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Rows per page")]
@@ -21,4 +21,3 @@ Search = Annotated[
     QueryParameter(min_length=1, max_length=1024, pattern=NO_NUL, description="Case-insensitive substring"),
 ]
 ChatId = Annotated[int | None, QueryParameter(ge=0, le=2**63 - 1, description="Only this chat's messages")]
-PAGE_DEFAULT = DEFAULT_PAGE_SIZE

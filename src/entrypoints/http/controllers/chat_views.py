@@ -3,6 +3,7 @@ from functools import partial
 from dishka import FromDishka
 from litestar import Controller, get
 
+from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE
 from ios_backup_api.domain.ports.views import MessagesReader, WhatsAppReader
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.view_reading import ViewReading
@@ -18,7 +19,6 @@ from ios_backup_api.entrypoints.http.view_examples import (
     view_responses,
 )
 from ios_backup_api.entrypoints.http.view_params import (
-    PAGE_DEFAULT,
     ChatId,
     Limit,
     Offset,
@@ -57,7 +57,7 @@ class MessagesController(Controller):
         views: FromDishka[ViewReading],
         reader: FromDishka[MessagesReader],
         session_token: SessionHeader = None,
-        limit: Limit = PAGE_DEFAULT,
+        limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> ChatPageOut:
         query = ViewQuery(limit, offset)
@@ -83,7 +83,7 @@ class MessagesController(Controller):
         since: Since = None,
         until: Until = None,
         q: Search = None,
-        limit: Limit = PAGE_DEFAULT,
+        limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> MessagePageOut:
         query = ViewQuery(limit, offset, since, until, q, chat_id)
@@ -113,7 +113,7 @@ class WhatsAppController(Controller):
         views: FromDishka[ViewReading],
         reader: FromDishka[WhatsAppReader],
         session_token: SessionHeader = None,
-        limit: Limit = PAGE_DEFAULT,
+        limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> WhatsAppChatPageOut:
         query = ViewQuery(limit, offset)
@@ -140,7 +140,7 @@ class WhatsAppController(Controller):
         since: Since = None,
         until: Until = None,
         q: Search = None,
-        limit: Limit = PAGE_DEFAULT,
+        limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> WhatsAppMessagePageOut:
         query = ViewQuery(limit, offset, since, until, q, chat_id)

@@ -5,6 +5,7 @@ from dishka import FromDishka
 from litestar import Controller, get
 from litestar.params import FromQuery
 
+from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE
 from ios_backup_api.domain.ports.views import NotesReader, PhotosReader
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.view_reading import ViewReading
@@ -13,7 +14,7 @@ from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
 from ios_backup_api.entrypoints.http.openapi import BackupId
 from ios_backup_api.entrypoints.http.queries import integers_are_digits
 from ios_backup_api.entrypoints.http.view_examples import NOTE, PHOTO, view_responses
-from ios_backup_api.entrypoints.http.view_params import PAGE_DEFAULT, Limit, Offset, Search, Since, Until
+from ios_backup_api.entrypoints.http.view_params import Limit, Offset, Search, Since, Until
 from ios_backup_api.entrypoints.http.view_schemas import NoteOut, NotePageOut, PhotoOut, PhotoPageOut
 
 
@@ -40,7 +41,7 @@ class MediaController(Controller):
         favorite: FromQuery[Literal["true", "false"] | None] = None,
         since: Since = None,
         until: Until = None,
-        limit: Limit = PAGE_DEFAULT,
+        limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> PhotoPageOut:
         wanted = None if favorite is None else favorite == "true"
@@ -64,7 +65,7 @@ class MediaController(Controller):
         reader: FromDishka[NotesReader],
         session_token: SessionHeader = None,
         q: Search = None,
-        limit: Limit = PAGE_DEFAULT,
+        limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> NotePageOut:
         query = ViewQuery(limit, offset, q=q)

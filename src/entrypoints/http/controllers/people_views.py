@@ -3,6 +3,7 @@ from functools import partial
 from dishka import FromDishka
 from litestar import Controller, get
 
+from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE
 from ios_backup_api.domain.ports.views import CallsReader, ContactsReader
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.domain.services.view_reading import ViewReading
@@ -11,7 +12,7 @@ from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
 from ios_backup_api.entrypoints.http.openapi import BackupId
 from ios_backup_api.entrypoints.http.queries import integers_are_digits
 from ios_backup_api.entrypoints.http.view_examples import CALL, CONTACT, view_responses
-from ios_backup_api.entrypoints.http.view_params import PAGE_DEFAULT, Limit, Offset, Search, Since, Until
+from ios_backup_api.entrypoints.http.view_params import Limit, Offset, Search, Since, Until
 from ios_backup_api.entrypoints.http.view_schemas import CallOut, CallPageOut, ContactOut, ContactPageOut
 
 
@@ -35,7 +36,7 @@ class PeopleController(Controller):
         reader: FromDishka[ContactsReader],
         session_token: SessionHeader = None,
         q: Search = None,
-        limit: Limit = PAGE_DEFAULT,
+        limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> ContactPageOut:
         query = ViewQuery(limit, offset, q=q)
@@ -61,7 +62,7 @@ class PeopleController(Controller):
         since: Since = None,
         until: Until = None,
         q: Search = None,
-        limit: Limit = PAGE_DEFAULT,
+        limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> CallPageOut:
         query = ViewQuery(limit, offset, since, until, q)
