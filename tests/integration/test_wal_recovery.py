@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ios_backup_api.adapters.apps.loading import loaded_ram_database
-from ios_backup_api.adapters.apps.wal import WalMismatchError, apply
+from ios_backup_api.adapters.apps.wal import WalMismatchError, applied, apply
 from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
 from ios_backup_api.adapters.sql.ram_file import RamFiles
 from ios_backup_api.domain.views.pages import EntryRef
@@ -29,13 +29,6 @@ _STATEMENTS = st.one_of(
     st.tuples(st.just("DELETE FROM t WHERE k = ?"), st.tuples(_ROWS)),
 )
 _TRANSACTIONS = st.lists(st.lists(_STATEMENTS, min_size=1, max_size=8), max_size=6)
-
-
-def applied(database: bytes, wal: bytes) -> bytearray:
-    """A copy of `database` with `wal` applied to it by the reader."""
-    result = bytearray(database)
-    apply(result, wal)
-    return result
 
 
 def _filling(transactions: list[list[Statement]], schema: bool) -> object:

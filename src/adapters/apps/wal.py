@@ -24,6 +24,13 @@ class WalMismatchError(ValueError):
     """The log's pages are not the database's size: SQLite would not read the two together."""
 
 
+def applied(database: bytes | bytearray, wal: bytes | bytearray) -> bytearray:
+    """A copy of `database` with the committed frames of `wal` (see `apply`)."""
+    result = bytearray(database)
+    apply(result, wal)
+    return result
+
+
 def apply(result: bytearray | mmap.mmap, wal: bytes | bytearray) -> None:
     """Writes the committed frames of `wal` into the database `result`, in place (no second copy of a large
     database; a RAM file's mapping is resized), and marks it a rollback-journal database (so that it opens
