@@ -10,16 +10,21 @@ S608`); values are always parameters.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+from array import array
 from collections.abc import Sequence
 
 from ios_backup_api.adapters.apps import sql_times
 from ios_backup_api.adapters.apps import sql_values as sql
-from ios_backup_api.adapters.apps.database import SqliteAppDatabase
-from ios_backup_api.adapters.apps.paging import HEAD, ChatsAndMessages, SqlOrdered, newest_first
+from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
+from ios_backup_api.adapters.apps.message_chats import chats_page
+from ios_backup_api.adapters.apps.paging import HEAD, ChatsAndMessages, SqlOrdered
+from ios_backup_api.adapters.apps.time_walk import TimeWalk
 from ios_backup_api.adapters.apps.typedstream import attributed_string_text
+from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.apple_time import from_apple_time
-from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
+from ios_backup_api.domain.views.pages import EntryRef, ViewPage, ViewQuery
 from ios_backup_api.domain.views.records import Chat, Message, MessageAttachment
 
 _NAME = "sms.db"
@@ -27,8 +32,6 @@ _MEDIA = "MediaDomain"
 _ATTACHMENT_ROOTS = ("~/", "/var/mobile/", "/private/var/mobile/")
 _ATTACHMENTS = "Library/SMS/Attachments/"
 _KEY = sql_times.apple_time_key("date")
-_DATE_KEY = sql_times.apple_time_key("message.date")
-_MESSAGE_CHAT = "SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id"
 
 
 def attachment_entry(filename: str | None) -> EntryRef | None:
@@ -47,7 +50,11 @@ def message_text(text: str | None, body: object) -> str | None:
 
 class SqliteMessagesReader(ChatsAndMessages[Chat, Message]):
     def __init__(self, head: int = HEAD) -> None:
-        super().__init__("messages", _chats, _Messages, head)
+        super().__init__("messages", _Messages, head)
+
+    async def chats(self, database: AppDatabase, query: ViewQuery) -> ViewPage[Chat]:
+        db = sqlite_database(database)
+        return await db.read(lambda connection: chats_page(db, connection, query))
 
 
 class _Messages(SqlOrdered):
@@ -57,68 +64,25 @@ class _Messages(SqlOrdered):
         sql.require(self.message, _NAME, "message", ("guid", "date", "is_from_me"))
         self.joined = {"CHAT_ID", "MESSAGE_ID"} <= db.columns(connection, "chat_message_join")
         where, parameters = _where(query, self.joined)
+        self.unfiltered = not where
         super().__init__(
             connection, "message", _KEY, where, parameters, id_column="ROWID", newest_first=False
         )
+
+    def ordered(self, limit: int) -> array[int]:
+        """A first page read from the stored order of `date` (no time first, as SQL sorts NULL)."""
+        if not self.unfiltered or limit <= 0:
+            return super().ordered(limit)
+        walk = TimeWalk(self.connection, "message", "date", "ROWID")
+        undated = walk.undated()[:limit]
+        dated = itertools.islice(walk.dated(newest_first=False), limit - len(undated))
+        return array("q", [*undated, *(pk for _, pk, _ in dated)])
 
     def folded_texts(self) -> dict[int, tuple[str, ...]]:
         return _folded_texts(self.connection, self.message)
 
     def rows(self, ids: Sequence[int]) -> list[Message]:
         return _messages(self.db, self.connection, self.message, self.joined, ids)
-
-
-def _chats(db: SqliteAppDatabase, connection: sqlite3.Connection) -> list[Chat]:
-    chat = db.columns(connection, "chat")
-    sql.require(chat, _NAME, "chat", ("guid",))
-    sql.require(
-        db.columns(connection, "chat_message_join"), _NAME, "chat_message_join", ("chat_id", "message_id")
-    )
-    message = db.columns(connection, "message")
-    sql.require(message, _NAME, "message", ("date",))
-    service = sql.text_sql(sql.column(chat, "chat", "service_name"))
-    name = sql.text_sql(sql.column(chat, "chat", "display_name"))
-    rows = connection.execute(
-        f"SELECT chat.ROWID, CAST(chat.guid AS BLOB), {service}, {name} FROM chat"  # noqa: S608
-    ).fetchall()
-    counts = {
-        chat_id: (count, sql_times.from_key(last))
-        for chat_id, count, last in connection.execute(
-            f"SELECT j.chat_id, COUNT(*), MAX({_DATE_KEY}) FROM ({_MESSAGE_CHAT}) j "  # noqa: S608
-            "JOIN message ON message.ROWID = j.message_id GROUP BY j.chat_id"
-        )
-    }
-    participants = _participants(db, connection)
-    chats = [
-        Chat(
-            id=rowid,
-            guid=sql.text(guid) or "",
-            service=sql.text(service_name),
-            display_name=sql.text(display_name) or None,
-            participants=participants.get(rowid, []),
-            message_count=counts.get(rowid, (0, None))[0],
-            last_message_at=counts.get(rowid, (0, None))[1],
-        )
-        for rowid, guid, service_name, display_name in rows
-    ]
-    return newest_first(chats, lambda chat: chat.last_message_at, lambda chat: chat.id)
-
-
-def _participants(db: SqliteAppDatabase, connection: sqlite3.Connection) -> dict[int, list[str]]:
-    """Each chat's handles (`handle.id`), in handle order, each once."""
-    joins, handle = db.columns(connection, "chat_handle_join"), db.columns(connection, "handle")
-    if not {"CHAT_ID", "HANDLE_ID"} <= joins or "ID" not in handle:
-        return {}
-    found: dict[int, list[str]] = {}
-    for chat_id, address in connection.execute(
-        "SELECT j.chat_id, CAST(handle.id AS BLOB) FROM chat_handle_join j "
-        "JOIN handle ON handle.ROWID = j.handle_id "
-        "WHERE handle.id IS NOT NULL ORDER BY j.chat_id, handle.ROWID"
-    ):
-        addresses = found.setdefault(chat_id, [])
-        if (value := sql.text(address)) is not None and value not in addresses:
-            addresses.append(value)
-    return found
 
 
 def _where(query: ViewQuery, joined: bool) -> tuple[list[str], list[object]]:

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from ios_backup_api.adapters.apps import sql_times
 from ios_backup_api.adapters.apps import sql_values as sql
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase
-from ios_backup_api.adapters.apps.paging import HEAD, ChatsAndMessages, SqlOrdered, newest_first
+from ios_backup_api.adapters.apps.paging import HEAD, ChatsAndMessages, SqlOrdered, newest_first, whole_page
+from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.apple_time import from_apple_seconds
-from ios_backup_api.domain.views.pages import EntryRef, ViewQuery
+from ios_backup_api.domain.views.pages import EntryRef, ViewPage, ViewQuery
 from ios_backup_api.domain.views.records import WhatsAppChat, WhatsAppMedia, WhatsAppMessage
 
 _NAME = "ChatStorage.sqlite"
@@ -37,7 +38,10 @@ def media_entry(path: str | None) -> EntryRef | None:
 
 class SqliteWhatsAppReader(ChatsAndMessages[WhatsAppChat, WhatsAppMessage]):
     def __init__(self, head: int = HEAD) -> None:
-        super().__init__("whatsapp", _chats, _Messages, head)
+        super().__init__("whatsapp", _Messages, head)
+
+    async def chats(self, database: AppDatabase, query: ViewQuery) -> ViewPage[WhatsAppChat]:
+        return await whole_page(database, ("whatsapp", "chats"), _chats, query)
 
 
 class _Messages(SqlOrdered):
