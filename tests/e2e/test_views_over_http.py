@@ -26,7 +26,7 @@ from ios_backup_api.domain.views.pages import SOURCES, EntryRef, ViewName
 from tests.support.app_oracles import calls, contacts, messages, notes, photos, whatsapp
 from tests.support.backups import FAST_DPIC, FAST_ITER, PASSPHRASE, regular_files, tree_digests
 from tests.support.server import running_server
-from tests.support.vault_cases import files_holding, in_unencrypted_backup, temporary_root
+from tests.support.vault_cases import files_holding, in_unencrypted_backup, scratch_roots
 
 TOKEN = "views-over-http-token-0123456789"
 # (iOS version, with a -wal, encrypted)
@@ -332,6 +332,6 @@ def test_no_plaintext_reaches_the_disk(served: Served) -> None:
     ]
     marker = max(texts[0] & texts[1], key=len)[:64].encode()
     assert len(marker) >= 16
-    holding = list(files_holding(marker, served.started_at, [temporary_root(), served.base_path]))
+    holding = list(files_holding(marker, served.started_at, scratch_roots(served.base_path.parent)))
     assert any(in_unencrypted_backup(path) for path in holding), "the scan finds the plaintext it should"
     assert [path for path in holding if not in_unencrypted_backup(path)] == []

@@ -36,7 +36,9 @@ _DATES = st.one_of(
 _MESSAGES = st.lists(st.tuples(_DATES, st.lists(st.integers(1, 7), max_size=3)), max_size=40)
 
 
-def _database(messages: list[tuple[object, list[int]]], chats: int, orphans: list[int], indexed: bool) -> bytes:
+def _database(
+    messages: list[tuple[object, list[int]]], chats: int, orphans: list[int], indexed: bool
+) -> bytes:
     connection = sqlite3.connect(":memory:")
     for statement in schema(18):
         if indexed or not statement.startswith("CREATE INDEX"):
@@ -44,9 +46,13 @@ def _database(messages: list[tuple[object, list[int]]], chats: int, orphans: lis
     for chat in range(1, chats + 1):
         connection.execute("INSERT INTO chat (ROWID, guid) VALUES (?, ?)", (chat, f"chat{chat}"))
     for rowid, (date, joined) in enumerate(messages, 1):
-        connection.execute("INSERT INTO message (ROWID, guid, date) VALUES (?, ?, ?)", (rowid, f"m{rowid}", date))
+        connection.execute(
+            "INSERT INTO message (ROWID, guid, date) VALUES (?, ?, ?)", (rowid, f"m{rowid}", date)
+        )
         for chat in set(joined):
-            connection.execute("INSERT INTO chat_message_join (chat_id, message_id) VALUES (?, ?)", (chat, rowid))
+            connection.execute(
+                "INSERT INTO chat_message_join (chat_id, message_id) VALUES (?, ?)", (chat, rowid)
+            )
     for chat in orphans:  # joins of messages that are not there
         connection.execute(
             "INSERT OR IGNORE INTO chat_message_join (chat_id, message_id) VALUES (?, ?)", (chat, 1000 + chat)
@@ -64,7 +70,9 @@ def _database(messages: list[tuple[object, list[int]]], chats: int, orphans: lis
     indexed=st.booleans(),
 )
 # A page ending at a time two chats share: the one whose message has the higher id must not be left out.
-@example(messages=[(8 * 10**17, [2]), (7 * 10**17, [3]), (7 * 10**17, [1])], chats=3, orphans=[], indexed=True)
+@example(
+    messages=[(8 * 10**17, [2]), (7 * 10**17, [3]), (7 * 10**17, [1])], chats=3, orphans=[], indexed=True
+)
 async def test_pages_read_in_stored_order_are_the_oracles(
     monkeypatch: pytest.MonkeyPatch,
     check_every: int,

@@ -254,8 +254,11 @@ def set_keybag_value(folder: Path, tag: bytes, value: int) -> None:
 
 
 def files_holding(marker: bytes, since: float, roots: list[Path]) -> Iterator[Path]:
-    """Regular files under `roots` modified since `since` (a time.time()) whose bytes contain `marker`."""
+    """Regular files under `roots` (or among them) modified since `since` (a time.time()) whose bytes
+    contain `marker`."""
     for root in roots:
+        if _recent_regular_file(root, since) and _contains(root, marker):
+            yield root
         for directory, _, names in os.walk(root, onerror=lambda _: None):
             for name in names:
                 path = Path(directory, name)
@@ -287,6 +290,14 @@ def in_unencrypted_backup(path: Path) -> bool:
 
 def temporary_root() -> Path:
     return Path(tempfile.gettempdir())
+
+
+def scratch_roots(own: Path) -> list[Path]:
+    """Where anything a test's code writes lands but in named folders: the test's own folder (`own`, its
+    tmp_path), the temporary folder's contents but pytest's folders of the other tests (a scan of those
+    would read everything the suite wrote), RAM disks and /var/tmp."""
+    others = [path for path in temporary_root().iterdir() if not path.name.startswith("pytest-of-")]
+    return [own, *others, Path("/dev/shm"), Path("/var/tmp")]
 
 
 def _recent_regular_file(path: Path, since: float) -> bool:
