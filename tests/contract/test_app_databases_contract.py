@@ -2,6 +2,8 @@
 vault holding an app database, a file that is no database, and an app database whose payload is missing."""
 
 import asyncio
+import errno
+import io
 import os
 import sqlite3
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from ios_backup_api.adapters.apps.databases import SqliteAppDatabases
 from ios_backup_api.adapters.backup_writer.apps.sqlite_files import database_files
 from ios_backup_api.adapters.backup_writer.samples import rich_backup
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
-from ios_backup_api.adapters.sql.ram_file import RamFiles
+from ios_backup_api.adapters.sql.ram_file import RamFile, RamFiles
 from ios_backup_api.domain.errors import ViewNotFoundError, ViewUnreadableError
 from ios_backup_api.domain.ports.vault import OpenBackup
 from ios_backup_api.domain.ports.views import AppDatabase, AppDatabases
@@ -126,4 +128,30 @@ async def test_a_database_is_held_in_a_ram_file_where_one_can_be_made_else_in_sq
     (file,) = database._read(lambda c: [row[2] for row in c.execute("PRAGMA database_list")])
     assert file.startswith(f"{RAM}/") == (ram_files is not None)  # SQLite's memory names it "x"
     assert not await asyncio.to_thread(os.path.exists, file)  # nameless
+    assert _rows(database) == [(1, "one"), (2, "two")]
+
+
+class _NoRoom(io.FileIO):
+    """A RAM file whose folder is full: every write finds no room."""
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+class _FullRamFiles(RamFiles):
+    def allocate(self, size: int, reserve: bool = True) -> RamFile | None:
+        ram = super().allocate(size, reserve)
+        assert ram is not None
+        assert ram.file is not None
+        descriptor = os.dup(ram.file.fileno())
+        ram.file.close()
+        ram.file = _NoRoom(descriptor, "r+")
+        return ram
+
+
+async def test_a_database_the_ram_folder_has_no_room_for_is_held_in_sqlite_s_memory() -> None:
+    databases, opened = await Case(lambda size: SqliteAppDatabases(size, ram_files=_FullRamFiles(RAM))).open()
+    database = sqlite_database(await databases.database(BACKUP, opened, APP))
+    (file,) = database._read(lambda c: [row[2] for row in c.execute("PRAGMA database_list")])
+    assert not file.startswith(f"{RAM}/")
     assert _rows(database) == [(1, "one"), (2, "two")]

@@ -4,6 +4,8 @@ Decrypted into a nameless RAM file that SQLite reads in place, where one can be 
 SQLite's own memory (a second copy, `deserialize`'s)."""
 
 import asyncio
+import errno
+import io
 import mmap
 from collections import OrderedDict
 from contextlib import suppress
@@ -63,9 +65,16 @@ class SqliteAppDatabases:
                 f"{source.relative_path} is {size / (1 << 20):,.0f} MiB, more than the"
                 f" {self._max_bytes >> 20:,} MiB the views may hold (IOS_BACKUP_VIEWS__MEMORY_MIB)."
             )
-        ram = None if self._ram_files is None or main.length == 0 else self._ram_files.allocate(main.length)
-        if ram is not None:
-            return await self._load_into(ram, source, main, wal)
+        # Written, not reserved: reserving (which zeroes every page) and then copying through a mapping
+        # (a fault per page) cost more than the decryption.
+        ram = (
+            None
+            if self._ram_files is None or main.length == 0
+            else self._ram_files.allocate(main.length, False)
+        )
+        loaded = None if ram is None else await self._load_into(ram, source, main, wal)
+        if loaded is not None:
+            return loaded
         main_bytes = await plaintext_of(main)
         try:
             wal_bytes = None if wal is None else await plaintext_of(wal)
@@ -77,13 +86,20 @@ class SqliteAppDatabases:
 
     async def _load_into(
         self, ram: RamFile, source: EntryRef, main: FileContent, wal: FileContent | None
-    ) -> SqliteAppDatabase:
+    ) -> SqliteAppDatabase | None:
+        """None when the RAM folder had no room for it (the RAM file is gone then)."""
         try:
             if ram.file is None:
                 raise ValueError("a RAM file was closed before it was filled")
-            mapping = mmap.mmap(ram.file.fileno(), main.length)
             try:
-                await _fill(main, mapping)
+                await _write(main, ram.file)
+            except OSError as error:
+                if error.errno != errno.ENOSPC:
+                    raise
+                ram.close()
+                return None
+            mapping = mmap.mmap(ram.file.fileno(), main.length)  # its pages are written: no fault can fail
+            try:
                 wal_bytes = None if wal is None else await plaintext_of(wal)
             except BaseException:
                 mapping.close()
@@ -128,7 +144,14 @@ async def plaintext_of(content: FileContent) -> bytearray:
     return data
 
 
-async def _fill(content: FileContent, data: bytearray | mmap.mmap) -> None:
+async def _write(content: FileContent, file: io.FileIO) -> None:
+    async for chunk in content.read(ByteRange(0, content.length)):
+        view = memoryview(chunk)
+        while view:
+            view = view[file.write(view) :]
+
+
+async def _fill(content: FileContent, data: bytearray) -> None:
     offset = 0
     async for chunk in content.read(ByteRange(0, content.length)):
         data[offset : offset + len(chunk)] = chunk

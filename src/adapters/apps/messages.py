@@ -70,13 +70,14 @@ class _Messages(SqlOrdered):
         )
 
     def ordered(self, limit: int) -> array[int]:
-        """A first page read from the stored order of `date` (no time first, as SQL sorts NULL)."""
+        """A first page read from the stored order of `date` (rows without a time last)."""
         if not self.unfiltered or limit <= 0:
             return super().ordered(limit)
         walk = TimeWalk(self.connection, "message", "date", "ROWID")
-        undated = walk.undated()[:limit]
-        dated = itertools.islice(walk.dated(newest_first=False), limit - len(undated))
-        return array("q", [*undated, *(pk for _, pk, _ in dated)])
+        ids = array("q", (pk for _, pk, _ in itertools.islice(walk.dated(newest_first=False), limit)))
+        if len(ids) < limit:
+            ids.extend(walk.undated()[: limit - len(ids)])
+        return ids
 
     def folded_texts(self) -> dict[int, tuple[str, ...]]:
         return _folded_texts(self.connection, self.message)

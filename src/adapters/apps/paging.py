@@ -6,8 +6,8 @@ come from the filter's whole ordered ids, found once per database and kept, so t
 finds the rows holding it by their case-folded texts (kept per database), then orders those alone.
 
 The order of every newest-first view (`order_by`): the newest time first, ties by id ascending, rows without
-a time last, by id ascending. Oldest-first views (messages) order by time, then id, rows without a time first
-(as SQL sorts NULL)."""
+a time last, by id ascending. Oldest-first views (messages) order by time, then id, rows without a time last
+too, by id ascending."""
 
 from __future__ import annotations
 
@@ -33,8 +33,11 @@ error (below 1e-4 s at any time a datetime holds)."""
 
 def order_by(key: str, id_column: str, newest_first: bool) -> str:
     """The views' one order rule, for a time `key` (NULL for a row without a time; see `sql_times`).
-    SQLite sorts NULL lowest, so `DESC` puts rows without a time last, and the id breaks ties ascending."""
-    return f"ORDER BY {key}{' DESC' if newest_first else ''}, {id_column}"
+    SQLite sorts NULL lowest, so `DESC` puts rows without a time last, and the id breaks ties ascending;
+    oldest first, rows without a time are put last by `IS NULL` (0 before 1)."""
+    if newest_first:
+        return f"ORDER BY {key} DESC, {id_column}"
+    return f"ORDER BY {key} IS NULL, {key}, {id_column}"
 
 
 class TimeOrdered(Protocol[R]):

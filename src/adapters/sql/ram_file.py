@@ -40,9 +40,10 @@ class RamFiles:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def allocate(self, size: int) -> RamFile | None:
+    def allocate(self, size: int, reserve: bool = True) -> RamFile | None:
         """A file of `size` bytes (all allocated: writing through a mapping can't fail for want of room),
-        or None when it can't be made or filled (no such folder, no room: a container's small /dev/shm)."""
+        or None when it can't be made or filled (no such folder, no room: a container's small /dev/shm).
+        Without `reserve`, an empty file, which its writes fill (one that finds no room raises ENOSPC)."""
         try:
             fd, path = tempfile.mkstemp(prefix=_PREFIX, dir=self.folder)
         except OSError:
@@ -58,7 +59,8 @@ class RamFiles:
             os.close(fd)
             return None
         try:
-            os.posix_fallocate(fd, 0, size)
+            if reserve:
+                os.posix_fallocate(fd, 0, size)
         except OSError:  # no room, or no fallocate
             os.close(fd)
             connection.close()

@@ -9,8 +9,8 @@ _FIRST = datetime(1, 1, 2, tzinfo=UTC)
 
 
 def by_time(rows: list[Row]) -> list[Row]:
-    """By `sent_at` (rows without a time first, as SQL sorts NULL), then `id`."""
-    return sorted(rows, key=lambda r: (r["sent_at"] is not None, r["sent_at"] or _FIRST, r["id"]))
+    """By `sent_at`, then `id`; rows without a time last, by `id`."""
+    return sorted(rows, key=lambda r: (r["sent_at"] is None, r["sent_at"] or _FIRST, r["id"]))
 
 
 def filtered(

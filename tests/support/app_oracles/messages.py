@@ -85,7 +85,7 @@ def _attachments(tables: dict[str, list[Row]]) -> dict[int, list[Row]]:
 
 
 def all_messages(tables: dict[str, list[Row]]) -> list[Row]:
-    """Every message as the view shows it, in the view's order (sent_at, then id; no time first)."""
+    """Every message as the view shows it, in the view's order (sent_at, then id; no time last)."""
     handles = {_rowid(row): as_text(row.get("id")) for row in tables.get("handle", [])}
     chats = _message_chats(tables)
     attachments = _attachments(tables)
