@@ -83,7 +83,7 @@ def main() -> int:
     files, total = (100, 20 * MIB) if args.smoke else (10_000, 2 * GIB)
     base = backup_base(size, files, total)
     folder = base / EXTRACT_ID
-    mvt = mvt_ios(install=not args.smoke)
+    mvt = mvt_ios()
     _warm(folder)
     scratch = Path(
         tempfile.mkdtemp(prefix="ios-backup-bench-extract-", dir=_RAM_DISK if _RAM_DISK.is_dir() else None)
