@@ -11,7 +11,7 @@ from pathlib import Path
 
 from common.data import BIG_ID, PASSPHRASE, SMALL_ID, Scale, phones, scale
 from common.http import Connection, lock, unlock
-from common.peers import IPHONE_BACKUP_DECRYPT, Peer, able, run
+from common.peers import IPHONE_BACKUP_DECRYPT, Peer, able, left_in, run
 from common.report import Figure, Row, mebibytes, milliseconds, parser, publish, ratio, seconds
 from common.server import Server, served
 from common.stats import interleaved, median, percentile
@@ -63,10 +63,6 @@ def warm(folder: Path) -> None:
     with (folder / "Manifest.db").open("rb") as file:
         while file.read(1 << 24):
             pass
-
-
-def left_in(folder: Path) -> int:
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def main() -> int:

@@ -91,6 +91,11 @@ def able(action: str) -> tuple[Peer, ...]:
     return tuple(peer for peer in PEERS if action in peer.calls)
 
 
+def left_in(folder: Path) -> int:
+    """The bytes of the files under `folder`."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
 def run(peer: Peer, action: str, folder: Path, passphrase: str, *arguments: str) -> dict[str, float]:
     """peer_run.py's figures for `action`, plus `left_behind`: the bytes of the files the peer left in its
     temporary folder (removed before this returns)."""
@@ -103,7 +108,7 @@ def run(peer: Peer, action: str, folder: Path, passphrase: str, *arguments: str)
         if done.returncode != 0:
             raise RuntimeError(f"{peer.name} {action} failed ({done.returncode}): {done.stderr[-3000:]}")
         result: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
-        result["left_behind"] = sum(path.stat().st_size for path in scratch.rglob("*") if path.is_file())
+        result["left_behind"] = left_in(scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return result

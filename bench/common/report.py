@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -38,6 +39,8 @@ class Figure:
     higher_is_better: bool
     values: dict[str, float]
     """The tool's name ("ours" first) and its value in `unit`."""
+    program: str = ""
+    """The benchmark program that measured it (publish() fills it in)."""
 
 
 def ratio(ours: float, anchor: float | None) -> str:
@@ -93,7 +96,8 @@ def publish(title: str, rows: list[Row], smoke: bool = False, figures: Sequence[
             for row in rows:
                 out.write(json.dumps({"group": title, **asdict(row)}) + "\n")
             for figure in figures:
-                out.write(json.dumps({"figure": asdict(figure)}) + "\n")
+                measured = replace(figure, program=os.path.basename(sys.argv[0]))
+                out.write(json.dumps({"figure": asdict(measured)}) + "\n")
 
 
 def machine() -> str:
