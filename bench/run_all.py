@@ -21,6 +21,7 @@ PROGRAMS = (
     "download.py",
     "archive.py",
     "manifest_pages.py",
+    "whole_manifest.py",
     "refresh.py",
     "memory.py",
     "views.py",

@@ -32,6 +32,12 @@ PROGRAMS = {
     ],
     "archive.py": ["## Archives", "| archive of a folder of 8 files", "server RSS growth while it streams |"],
     "manifest_pages.py": ["## Manifest pages", "| page of 100, domain filter", "| distinct domains: p50 |"],
+    "whole_manifest.py": [
+        "## Whole manifest",
+        "| all 600 rows listed with their metadata: vs iphone_backup_decrypt |",
+        "| all 600 rows listed with their metadata: vs pyiosbackup |",
+        "| all 600 rows listed with their metadata: vs iOSbackup |",
+    ],
     "refresh.py": ["## Refresh", "| refresh, nothing changed: 2 backups of"],
     "memory.py": ["## Memory", "| memory of the unlocked backup"],
     "views.py": ["## Typed views", "| messages: later pages of 100", "| notes: first page |"],

@@ -7,13 +7,13 @@ own virtual environment), so it imports nothing of the project: the standard lib
 Each peer is called as its documentation (its source) says a user does:
 - iphone_backup_decrypt 0.11.2: `EncryptedBackup(backup_directory=, passphrase=)`, `test_decryption()` (the
   keybag, Manifest.db decrypted to a temporary file and opened), `extract_file`, `extract_file_as_bytes`,
-  `extract_files`;
+  `extract_files`, `manifest_db_cursor()` and `utils.FilePlist` for every row's metadata;
 - pyiosbackup 0.2.4: `Backup.from_path(path, password)` (decrypts Manifest.db into a temporary file it never
   removes), `extract_domain_and_path`, `get_entry_by_domain_and_path(...).read_bytes()`, `unback`,
-  `extract_all`;
+  `extract_all`, `iter_entries`;
 - iOSbackup 0.9.925: `iOSbackup(udid=, cleartextpassword=, backuproot=)` (decrypts Manifest.db into a
   temporary file, removed by `close()`), `getFileDecryptedCopy`, `getRelativePathDecryptedData`,
-  `getFolderDecryptedCopy`;
+  `getFolderDecryptedCopy`, `getBackupFilesList` and `getFileInfo`;
 - mvt 2026.10.26: `DecryptBackup(path, dest).decrypt_with_password()` (its `MVTEncryptedBackup`, on
   iphone_backup_decrypt 0.10.0, and `test_decryption()`), then `process_backup()`: what `mvt-ios
   decrypt-backup` runs.
@@ -76,6 +76,15 @@ class _IphoneBackupDecrypt:
             domain_subfolders=True,
         )
 
+    def list_all(self) -> int:
+        from iphone_backup_decrypt.utils import FilePlist
+
+        with self.backup.manifest_db_cursor() as cursor:
+            cursor.execute(
+                "SELECT fileID, domain, relativePath, flags, file FROM Files ORDER BY domain, relativePath"
+            )
+            return len([(*row[:4], FilePlist(row[4])) for row in cursor])
+
     def close(self) -> None:
         del self.backup  # its destructor removes its temporary plaintext Manifest.db
 
@@ -98,6 +107,9 @@ class _Pyiosbackup:
 
     def decrypted_copy(self, output: Path) -> None:
         self.backup.extract_all(output)
+
+    def list_all(self) -> int:
+        return len(list(self.backup.iter_entries()))
 
     def close(self) -> None:
         del self.backup  # nothing removes its temporary Manifest.db: peers.py does, and says so
@@ -122,6 +134,12 @@ class _IOSbackup:
     def extract_all(self, output: Path) -> None:
         domains = self.backup.getDomains()
         self.backup.getFolderDecryptedCopy(relativePath="", includeDomains=domains, targetFolder=str(output))
+
+    def list_all(self) -> int:
+        from iOSbackup import iOSbackup
+
+        # Its list's rows hold the raw records; its users decode one's size, times and mode with getFileInfo.
+        return len([(row, iOSbackup.getFileInfo(row["file"])) for row in self.backup.getBackupFilesList()])
 
     def close(self) -> None:
         self.backup.close()  # removes its temporary Manifest.db
@@ -192,6 +210,12 @@ def main() -> None:
         started = time.perf_counter()
         with _Memory() as memory:
             getattr(backup, action)(Path(output))
+        result["seconds"] = time.perf_counter() - started
+        result["rss_growth"] = memory.growth
+    elif action == "list_all":
+        started = time.perf_counter()
+        with _Memory() as memory:
+            result["rows"] = backup.list_all()
         result["seconds"] = time.perf_counter() - started
         result["rss_growth"] = memory.growth
     elif action != "unlock":

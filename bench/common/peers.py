@@ -56,6 +56,7 @@ IPHONE_BACKUP_DECRYPT = Peer(
         "extract_file": "extract_file",
         "as_bytes": "extract_file_as_bytes",
         "extract_all": "extract_files",
+        "list_all": "manifest_db_cursor + FilePlist each",
     },
 )
 PYIOSBACKUP = Peer(
@@ -67,6 +68,7 @@ PYIOSBACKUP = Peer(
         "as_bytes": "Entry.read_bytes",
         "extract_all": "unback",
         "decrypted_copy": "extract_all",
+        "list_all": "iter_entries",
     },
 )
 IOSBACKUP = Peer(
@@ -77,6 +79,7 @@ IOSBACKUP = Peer(
         "extract_file": "getFileDecryptedCopy",
         "as_bytes": "getRelativePathDecryptedData",
         "extract_all": "getFolderDecryptedCopy",
+        "list_all": "getBackupFilesList + getFileInfo each",
     },
 )
 MVT = Peer(
