@@ -18,7 +18,7 @@ from pathlib import Path
 from common.data import BIG_FILE, CONTENT_ID, MEMORY_FILE, PASSPHRASE, phones, scale
 from common.http import Connection, unlock
 from common.peers import IPHONE_BACKUP_DECRYPT, MVT, Peer, able, run
-from common.report import Figure, Row, mebibytes, milliseconds, parser, publish, rate, ratio
+from common.report import Figure, Row, mebibytes, milliseconds, parser, publish, rate, ratio, seconds
 from common.sampling import peak_of
 from common.server import TOKEN, Server, served
 from common.stats import interleaved, median
@@ -235,7 +235,7 @@ def main() -> int:
             Row(
                 f"last 1 MiB of the {label} file (Range){vs(peer)}",
                 milliseconds(tail),
-                f"{milliseconds(peer_tails[peer.name])} ({peer.label('extract_file')}, then the tail)",
+                f"{seconds(peer_tails[peer.name])} ({peer.label('extract_file')}, then the tail)",
                 ratio(tail, peer_tails[peer.name]),
                 "≤ 10 ms",
                 tail <= 0.010,

@@ -70,7 +70,7 @@ def main() -> int:
         Row(
             f"{work}: vs {peer.name}",
             f"{seconds(times['ours'])} (pages of {_PAGE:,} over HTTP)",
-            f"{seconds(times[peer.name])} ({peer.label('list_all')}; peak memory "
+            f"{seconds(times[peer.name])} ({peer.label('list_all')}; peak memory, every row held, "
             f"+{mebibytes(max(result['rss_growth'] for result in results[peer.name]))})",
             ratio(times["ours"], times[peer.name]),
             "< 1×",

@@ -44,7 +44,11 @@ class Figure:
 
 
 def ratio(ours: float, anchor: float | None) -> str:
-    return NOT_AVAILABLE if not anchor else f"{ours / anchor:.2f}×"
+    """Two decimals, or two significant digits below 0.1 (0.0036, not 0.00)."""
+    if not anchor:
+        return NOT_AVAILABLE
+    value = ours / anchor
+    return f"{value:.2f}×" if value >= 0.1 or value == 0 else f"{value:.2g}×"
 
 
 def seconds(value: float) -> str:
