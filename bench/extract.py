@@ -1,8 +1,9 @@
-"""`ios-backup-api extract` of an encrypted backup of 10,000 files and 2 GiB into a RAM disk, beside
-`mvt-ios decrypt-backup` and iphone_backup_decrypt's `extract_files` on the same folder in the same run; and
-`ios-backup-api decrypt` (the same output as mvt's: a decrypted backup folder) beside mvt.
-Each is a process of its own, timed from its start to its end (key derivation, the manifest, every file);
-the payloads are read once before, so every tool reads them from the page cache."""
+"""`ios-backup-api extract` of an encrypted backup of 10,000 files and 2 GiB into a RAM disk, beside every
+peer's extraction of everything (iphone_backup_decrypt's `extract_files`, pyiosbackup's `unback`,
+iOSbackup's `getFolderDecryptedCopy`) and `mvt-ios decrypt-backup`; and `ios-backup-api decrypt` (a decrypted
+backup folder) beside mvt's and pyiosbackup's `extract_all`, which make the same: on the same folder, in
+interleaved rounds. Each is a process of its own, timed from its start to its end (key derivation, the
+manifest, every file); the payloads are read once before, so every tool reads them from the page cache."""
 
 import os
 import shutil
@@ -11,12 +12,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from common.data import GIB, MIB, PASSPHRASE, Scale, cached, device, scale
-from common.extract_anchor import __file__ as _ANCHOR
 from common.mvt_env import MVT_REQUIREMENT, mvt_ios
-from common.report import Row, mebibytes, parser, publish, rate, ratio, seconds
+from common.peers import MVT, Peer, able, run
+from common.report import Figure, Row, mebibytes, parser, publish, rate, ratio, seconds
+from common.stats import interleaved, median
 
 from ios_backup_api.adapters.backup_writer.spec import SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
@@ -61,6 +64,17 @@ def _warm(folder: Path) -> None:
                     pass
 
 
+def _written(output: Path) -> tuple[int, int]:
+    """The regular files and bytes under `output`, which is then removed."""
+    files = size = 0
+    for path in output.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            files += 1
+            size += path.stat().st_size
+    shutil.rmtree(output)
+    return files, size
+
+
 def _timed(command: Sequence[str], env: dict[str, str], output: Path) -> tuple[float, int, int]:
     """Seconds the command took, and the regular files and bytes it left under `output` (then removed)."""
     started = time.perf_counter()
@@ -68,89 +82,117 @@ def _timed(command: Sequence[str], env: dict[str, str], output: Path) -> tuple[f
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"{command[0]} failed ({result.returncode}): {result.stderr[-2000:]}")
-    files = size = 0
-    for path in output.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            files += 1
-            size += path.stat().st_size
-    shutil.rmtree(output)
-    return elapsed, files, size
+    return (elapsed, *_written(output))
+
+
+def _peer(peer: Peer, action: str, folder: Path, output: Path) -> tuple[float, int, int]:
+    started = time.perf_counter()
+    run(peer, action, folder, PASSPHRASE, str(output))
+    return (time.perf_counter() - started, *_written(output))
 
 
 def main() -> int:
     args = parser(__doc__).parse_args()
     size = scale(args.smoke)
     files, total = (100, 20 * MIB) if args.smoke else (10_000, 2 * GIB)
+    runs = 1 if args.smoke else 3
     base = backup_base(size, files, total)
     folder = base / EXTRACT_ID
-    mvt = mvt_ios(install=not args.smoke)
+    mvt = mvt_ios()
     _warm(folder)
     scratch = Path(
         tempfile.mkdtemp(prefix="ios-backup-bench-extract-", dir=_RAM_DISK if _RAM_DISK.is_dir() else None)
     )
     environment = {**os.environ, "IOS_BACKUP_BACKUP_PATHS__BASE_PATH": str(base)}
+    ours_env = {**environment, "IOS_BACKUP_PASSPHRASE": PASSPHRASE}
+    mvt_command = [
+        str(mvt),
+        "--disable-update-check",
+        "--disable-indicator-update-check",
+        "decrypt-backup",
+        "-d",
+        str(scratch / "mvt"),
+        str(folder),
+    ]
+    extractors = able("extract_all")
+    copiers = tuple(peer for peer in able("decrypted_copy") if peer is not MVT)  # mvt runs as its command
+    measures = {
+        "ours": partial(
+            _timed, [_CLI, "extract", EXTRACT_ID, str(scratch / "ours")], ours_env, scratch / "ours"
+        ),
+        "our decrypt": partial(
+            _timed, [_CLI, "decrypt", EXTRACT_ID, str(scratch / "copy")], ours_env, scratch / "copy"
+        ),
+        **{
+            peer.name: partial(_peer, peer, "extract_all", folder, scratch / peer.name) for peer in extractors
+        },
+        **{
+            f"{peer.name} copy": partial(_peer, peer, "decrypted_copy", folder, scratch / f"{peer.name}-copy")
+            for peer in copiers
+        },
+        MVT.name: partial(
+            _timed,
+            mvt_command,
+            {**environment, "MVT_IOS_BACKUP_PASSWORD": PASSPHRASE, "HOME": str(scratch)},
+            scratch / "mvt",
+        ),
+    }
     try:
-        ours = _timed(
-            [_CLI, "extract", EXTRACT_ID, str(scratch / "ours")],
-            {**environment, "IOS_BACKUP_PASSPHRASE": PASSPHRASE},
-            scratch / "ours",
-        )
-        ours_copy = _timed(
-            [_CLI, "decrypt", EXTRACT_ID, str(scratch / "copy")],
-            {**environment, "IOS_BACKUP_PASSPHRASE": PASSPHRASE},
-            scratch / "copy",
-        )
-        library = _timed(
-            [sys.executable, _ANCHOR, str(folder), PASSPHRASE, str(scratch / "library")],
-            environment,
-            scratch / "library",
-        )
-        mvt_run = (
-            None
-            if mvt is None
-            else _timed(
-                [
-                    str(mvt),
-                    "--disable-update-check",
-                    "--disable-indicator-update-check",
-                    "decrypt-backup",
-                    "-d",
-                    str(scratch / "mvt"),
-                    str(folder),
-                ],
-                {**environment, "MVT_IOS_BACKUP_PASSWORD": PASSPHRASE, "HOME": str(scratch)},
-                scratch / "mvt",
-            )
-        )
+        results = interleaved(runs, measures)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    for name, (_, count, _) in (("ours", ours), ("iphone_backup_decrypt", library)):
-        if count != files:
-            raise RuntimeError(f"{name} wrote {count} files of {files}")
-    for name, run in (("our decrypt", ours_copy), ("mvt", mvt_run)):
-        if run is not None and run[1] != files + 4:  # Manifest.db and the three plists beside the payloads
-            raise RuntimeError(f"{name} wrote {run[1]} files for {files} and the folder's four")
+    for name in ("ours", *(peer.name for peer in extractors)):
+        if any(count != files for _, count, _ in results[name]):
+            raise RuntimeError(f"{name} wrote {results[name]} (seconds, files, bytes) for {files} files")
+    for name in ("our decrypt", MVT.name, *(f"{peer.name} copy" for peer in copiers)):
+        # Manifest.db and the three plists beside the payloads
+        if any(count != files + 4 for _, count, _ in results[name]):
+            raise RuntimeError(
+                f"{name} wrote {results[name]} (seconds, files, bytes) for {files} files and 4"
+            )
+    timed = {name: (median([r[0] for r in runs_]), runs_[0][2]) for name, runs_ in results.items()}
     work = f"extract {files:,} files, {mebibytes(total)} (encrypted) into a RAM disk"
     mvt_name = f"`mvt-ios decrypt-backup` ({MVT_REQUIREMENT}, its default 4 jobs)"
-    pairs = (
-        (f"{work}: vs iphone_backup_decrypt extract_files", ours, library),
-        (f"{work}: vs {mvt_name}", ours, mvt_run),
-        (f"decrypted copy of the same backup (`ios-backup-api decrypt`): vs {mvt_name}", ours_copy, mvt_run),
-    )
+    copy = "decrypted copy of the same backup (`ios-backup-api decrypt`)"
+    pairs = [
+        (f"{work}: vs {peer.name} {peer.calls['extract_all']}", "ours", peer.name) for peer in extractors
+    ]
+    pairs.append((f"{work}: vs {mvt_name}", "ours", MVT.name))
+    pairs.append((f"{copy}: vs {mvt_name}", "our decrypt", MVT.name))
+    pairs += [
+        (f"{copy}: vs {peer.name} {peer.calls['decrypted_copy']}", "our decrypt", f"{peer.name} copy")
+        for peer in copiers
+    ]
     rows = [
         Row(
             name,
-            f"{seconds(mine[0])} ({rate(mine[2] / mine[0])})",
-            f"{seconds(anchor[0])} ({rate(anchor[2] / anchor[0])})",
-            ratio(mine[0], anchor[0]),
+            f"{seconds(timed[mine][0])} ({rate(timed[mine][1] / timed[mine][0])})",
+            f"{seconds(timed[theirs][0])} ({rate(timed[theirs][1] / timed[theirs][0])})",
+            ratio(timed[mine][0], timed[theirs][0]),
             "< 1×",
-            mine[0] < anchor[0],
+            timed[mine][0] < timed[theirs][0],
         )
-        if anchor is not None
-        else Row(name, f"{seconds(mine[0])} ({rate(mine[2] / mine[0])})", "not installed (smoke run)")
-        for name, mine, anchor in pairs
+        for name, mine, theirs in pairs
     ]
-    publish("Extract (`python bench/extract.py`)", rows, args.smoke)
+    figures = [
+        Figure(
+            f"{work}, s",
+            "s",
+            False,
+            {"ours": timed["ours"][0], **{peer.name: timed[peer.name][0] for peer in extractors}},
+        ),
+        Figure(
+            "decrypted copy of that backup, s (ours: `ios-backup-api decrypt`)",
+            "s",
+            False,
+            {
+                "ours": timed["our decrypt"][0],
+                MVT.name: timed[MVT.name][0],
+                **{peer.name: timed[f"{peer.name} copy"][0] for peer in copiers},
+            },
+        ),
+    ]
+    publish("Extract (`python bench/extract.py`)", rows, args.smoke, figures)
     return 0
 
 

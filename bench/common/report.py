@@ -1,13 +1,16 @@
 """Rows of figures: ours, the anchor's, their ratio and the target, printed as a Markdown table.
 
 A program prints its own table; with BENCH_ROWS set (run_all.py does) it also appends its rows there as
-JSON lines, so one run can print them all together.
+JSON lines, so one run can print them all together, and its figures (ours and each peer's value of one
+measure, the same run's) for run_all.py's chart.
 """
 
 import argparse
 import json
 import os
 import platform
+import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 NOT_AVAILABLE = "—"
@@ -27,8 +30,25 @@ class Row:
         return {True: "met", False: "MISSED", None: ""}[self.met]
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One measure for the chart: ours and each peer's value (medians of the same interleaved rounds)."""
+
+    work: str
+    unit: str
+    higher_is_better: bool
+    values: dict[str, float]
+    """The tool's name ("ours" first) and its value in `unit`."""
+    program: str = ""
+    """The benchmark program that measured it (publish() fills it in)."""
+
+
 def ratio(ours: float, anchor: float | None) -> str:
-    return NOT_AVAILABLE if not anchor else f"{ours / anchor:.2f}×"
+    """Two decimals, or two significant digits below 0.1 (0.0036, not 0.00)."""
+    if not anchor:
+        return NOT_AVAILABLE
+    value = ours / anchor
+    return f"{value:.2f}×" if value >= 0.1 or value == 0 else f"{value:.2g}×"
 
 
 def seconds(value: float) -> str:
@@ -68,7 +88,7 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def publish(title: str, rows: list[Row], smoke: bool = False) -> None:
+def publish(title: str, rows: list[Row], smoke: bool = False, figures: Sequence[Figure] = ()) -> None:
     """Prints the rows; with `smoke` (tiny data) the verdicts are left out: they would mean nothing."""
     if smoke:
         title = f"{title} (smoke run: tiny data, no verdicts)"
@@ -79,6 +99,9 @@ def publish(title: str, rows: list[Row], smoke: bool = False) -> None:
         with open(destination, "a") as out:
             for row in rows:
                 out.write(json.dumps({"group": title, **asdict(row)}) + "\n")
+            for figure in figures:
+                measured = replace(figure, program=os.path.basename(sys.argv[0]))
+                out.write(json.dumps({"figure": asdict(measured)}) + "\n")
 
 
 def machine() -> str:

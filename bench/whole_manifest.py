@@ -1,0 +1,86 @@
+"""Every row of the 300,000-row manifest with its metadata: ours paged over HTTP (1,000 a page, one
+connection, once the backup is unlocked and its first page answered), beside each peer's listing of every row
+with its record decoded (in a child process, once unlocked), in interleaved rounds; with each peer's peak
+memory for it. mvt has no listing of its own (its modules query the manifest for what they look for)."""
+
+import asyncio
+import sys
+import time
+from functools import partial
+
+from common.data import BIG_ID, PASSPHRASE, phones, scale
+from common.http import Connection, unlock
+from common.peers import Peer, able, run
+from common.report import Figure, Row, mebibytes, parser, publish, ratio, seconds
+from common.server import Server, served
+from common.stats import interleaved, median
+
+_PAGE = 1000
+
+
+async def all_rows(server: Server, session: str) -> tuple[float, int]:
+    """(seconds, rows) to page through every entry of the manifest, 1,000 a page, on one connection."""
+    listed, started = 0, time.perf_counter()
+    async with Connection(server, session) as connection:
+        while True:
+            response = await connection.get(f"/backups/{BIG_ID}/files?limit={_PAGE}&offset={listed}")
+            if response.status != 200:
+                raise RuntimeError(f"all rows: {response.status} {response.body[:200]!r}")
+            page = response.json()
+            listed += len(page["items"])
+            if listed >= page["total"] or not page["items"]:
+                return time.perf_counter() - started, listed
+
+
+async def unlocked(server: Server) -> str:
+    session, _ = await unlock(server, BIG_ID, PASSPHRASE)
+    async with Connection(server, session) as connection:
+        first = await connection.get(f"/backups/{BIG_ID}/files?limit={_PAGE}")
+    if first.status != 200:
+        raise RuntimeError(f"first page: {first.status}")
+    return session
+
+
+def main() -> int:
+    args = parser(__doc__).parse_args()
+    size = scale(args.smoke)
+    runs = 1 if args.smoke else 3
+    base = phones(size)
+    folder = base / BIG_ID
+    peers = able("list_all")
+    with served(base) as server:
+        session = asyncio.run(unlocked(server))
+
+        def ours() -> dict[str, float]:
+            elapsed, listed = asyncio.run(all_rows(server, session))
+            return {"seconds": elapsed, "rows": listed}
+
+        def peer_list(peer: Peer) -> dict[str, float]:
+            return run(peer, "list_all", folder, PASSPHRASE)
+
+        results = interleaved(runs, {"ours": ours, **{peer.name: partial(peer_list, peer) for peer in peers}})
+    for name, runs_ in results.items():
+        if any(result["rows"] != size.manifest_rows for result in runs_):
+            raise RuntimeError(
+                f"{name} listed {[result['rows'] for result in runs_]} of {size.manifest_rows}"
+            )
+    times = {name: median([result["seconds"] for result in runs_]) for name, runs_ in results.items()}
+    work = f"all {size.manifest_rows:,} rows listed with their metadata"
+    rows = [
+        Row(
+            f"{work}: vs {peer.name}",
+            f"{seconds(times['ours'])} (pages of {_PAGE:,} over HTTP)",
+            f"{seconds(times[peer.name])} ({peer.label('list_all')}; peak memory, every row held, "
+            f"+{mebibytes(max(result['rss_growth'] for result in results[peer.name]))})",
+            ratio(times["ours"], times[peer.name]),
+            "< 1×",
+            times["ours"] < times[peer.name],
+        )
+        for peer in peers
+    ]
+    publish("Whole manifest", rows, args.smoke, [Figure(f"{work}, s", "s", False, times)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
