@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from ios_backup_api.domain.errors import InvalidQueryError
 
@@ -19,8 +20,10 @@ class EntryKind(StrEnum):
     SYMLINK = "symlink"
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
+class ManifestEntry(NamedTuple):
+    """A tuple, not a frozen dataclass: a listing of every row builds hundreds of thousands, and a frozen
+    dataclass costs five times as much to build (1.5 µs)."""
+
     file_id: str
     domain: str
     relative_path: str

@@ -1,8 +1,8 @@
 """The fast MBFile reader against plistlib, the reference implementation: property tests.
 
-decode_file_record reads a record with mbfile_fast.read_fields, a hand-written lazy reader that remembers
+decode_file_record reads a record with mbfile_fast.read_values, a hand-written lazy reader that remembers
 record shapes, and falls back to plistlib. Every record generated here is decoded again with plistlib alone
-(the reference below): decode_file_record, and read_fields whenever it does not decline, must say the same.
+(the reference below): decode_file_record, and read_values whenever it does not decline, must say the same.
 
 The records come from three writers: plistlib.dumps, our backup writer (encode_mbfile), and a binary plist
 writer of this file that makes what plistlib.dumps cannot (bytes and UTF-16 keys, repeated keys, integers
@@ -110,18 +110,14 @@ def reference_record(blob: bytes) -> FileRecord:
     )
 
 
-def reference_fields(blob: bytes, with_key: bool) -> dict[bytes, object]:
-    """What read_fields promises: the four integers when they are ints (negative ones too), Target when the
-    root has one (its string or None), EncryptionKey likewise when `with_key`."""
+def reference_values(blob: bytes, with_key: bool) -> mbfile_fast.Values:
+    """What read_values promises: the four integers when they are ints (negative ones too), else None;
+    Target's string or None; EncryptionKey's data or None (None without `with_key`)."""
     objects, root = plistlib_root(blob)
-    fields: dict[bytes, object] = {
-        name.encode(): root[name] for name in DECODED_INTS if name in root and is_int(root[name])
-    }
-    if "Target" in root:
-        fields[b"Target"] = target(objects, root)
-    if with_key and "EncryptionKey" in root:
-        fields[b"EncryptionKey"] = key_data(objects, root)
-    return fields
+    ints = [root.get(name) if is_int(root.get(name)) else None for name in DECODED_INTS]
+    size, mode, modified, protection = ints
+    key = key_data(objects, root) if with_key else None
+    return size, mode, modified, protection, target(objects, root), key
 
 
 def forget_shapes() -> None:
@@ -139,15 +135,15 @@ def assert_agrees_with_plistlib(blob: bytes, *, fast_reads_it: bool) -> None:
     """`fast_reads_it`: the record has a shape the fast reader claims (one-byte references, ASCII keys),
     so it must not decline it: otherwise only the fallback would be tested."""
     expected, hex_blob = reference_record(blob), blob.hex()
-    cold = mbfile_fast.read_fields(blob)  # the first read of a shape learns it, the next ones use it
+    cold = mbfile_fast.read_values(blob)  # the first read of a shape learns it, the next ones use it
     assert decode_file_record(blob) == expected, hex_blob
     assert decode_file_record(blob, with_key=False) == expected._replace(encryption_key=None), hex_blob
-    warm = mbfile_fast.read_fields(blob), mbfile_fast.read_fields(blob, with_key=False)
-    for with_key, fields in ((True, cold), (True, warm[0]), (False, warm[1])):
+    warm = mbfile_fast.read_values(blob), mbfile_fast.read_values(blob, with_key=False)
+    for with_key, values in ((True, cold), (True, warm[0]), (False, warm[1])):
         if fast_reads_it:
-            assert fields is not None, hex_blob
-        if fields is not None:
-            assert fields == reference_fields(blob, with_key), hex_blob
+            assert values is not None, hex_blob
+        if values is not None:
+            assert values == reference_values(blob, with_key), hex_blob
 
 
 # --- Keyed archives -------------------------------------------------------------------------------------

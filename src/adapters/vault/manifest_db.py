@@ -13,13 +13,13 @@ from array import array
 from typing import Any
 
 from ios_backup_api.adapters.vault.ended import session_ended
-from ios_backup_api.adapters.vault.entries import FilesRow
+from ios_backup_api.adapters.vault.entries import FilesRow, listed_entry
 from ios_backup_api.adapters.vault.heap import give_back_free_memory
 from ios_backup_api.adapters.vault.kinds import FLAGS_OF_KIND, KIND_OF_FLAGS
 from ios_backup_api.adapters.vault.matches import Filter, MatchCache
 from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES
 from ios_backup_api.domain.errors import CorruptBackupError, InvalidQueryError
-from ios_backup_api.domain.manifest import FilePage, FileQuery
+from ios_backup_api.domain.manifest import FilePage, FileQuery, ManifestEntry
 
 _MATCHES_SHARE = 20  # the kept matches cost at most 1/20 of the manifest's size
 _SMALL_IDS = 2**31
@@ -47,6 +47,20 @@ _OTHER_FLAGS = f"(flags IS NULL OR flags NOT IN ({_KNOWN_FLAGS}))"
 _ORDER = "domain COLLATE BINARY, relativePath COLLATE BINARY, fileID COLLATE BINARY"
 # A record too large to be read is not even fetched (the length of a blob costs SQLite nothing to tell).
 _COLUMNS = f"fileID, domain, relativePath, flags, CASE WHEN length(file) <= {MAX_RECORD_BYTES} THEN file END"
+# What a row weighs against MAX_PAGE_BYTES, told by SQLite (its text in characters, its blobs in bytes), so
+# that a page's rows are not measured one value at a time in Python.
+# A record too large to be fetched weighs nothing.
+_WEIGHT = " + ".join(
+    f"CASE WHEN typeof({value}) IN ('text', 'blob'){also} THEN length({value}) ELSE 0 END"
+    for value, also in (
+        ("fileID", ""),
+        ("domain", ""),
+        ("relativePath", ""),
+        ("flags", ""),
+        ("file", f" AND length(file) <= {MAX_RECORD_BYTES}"),
+    )
+)
+_PAGE_COLUMNS = f"{_COLUMNS}, {_WEIGHT}"
 _INDEX = "ios_backup_api_order"
 # With the flags in it, the index alone answers every filter: the rows themselves are read for pages only.
 _CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({_ORDER}, flags) WHERE {_LISTED}"
@@ -131,7 +145,7 @@ class ManifestDatabase:
                 matches = _matches(connection, key, self._id_type)
                 self._matches.put(key, matches)
             rows = _rows_by_id(connection, matches[query.offset : query.offset + query.limit])
-        return FilePage([row.entry() for row in rows], len(matches), query.limit, query.offset)
+        return FilePage(rows, len(matches), query.limit, query.offset)
 
     def row(self, file_id: str) -> FilesRow | None:
         with self._lock:
@@ -292,32 +306,32 @@ def _matches(connection: sqlite3.Connection, key: Filter, id_type: str) -> "arra
         raise _translated(error) from error
 
 
-def _rows_by_id(connection: sqlite3.Connection, ids: "array[int]") -> list[FilesRow]:
+def _rows_by_id(connection: sqlite3.Connection, ids: "array[int]") -> list[ManifestEntry]:
     if not ids:
         return []
     marks = ", ".join("?" * len(ids))
-    sql = f"SELECT rowid, {_COLUMNS} FROM Files WHERE rowid IN ({marks})"  # noqa: S608
-    by_id = {row[0]: FilesRow(*row[1:]) for row in _page_rows(connection, sql, list(ids))}
-    return [by_id[rowid] for rowid in ids]
+    sql = f"SELECT rowid, {_PAGE_COLUMNS} FROM Files WHERE rowid IN ({marks})"  # noqa: S608
+    by_id = {row[0]: row for row in _page_rows(connection, sql, list(ids))}
+    return [listed_entry(*by_id[rowid][1:6]) for rowid in ids]
 
 
 def _scanned_page(connection: sqlite3.Connection, key: Filter, query: FileQuery) -> FilePage:
     """Without the order index (it could not be built): a count and a sorted page, both by table scans."""
     where, parameters = _where(key)
     count_sql = f"SELECT count(*) FROM Files WHERE {where}"  # noqa: S608
-    page_sql = f"SELECT {_COLUMNS} FROM Files WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?"  # noqa: S608
+    page_sql = f"SELECT {_PAGE_COLUMNS} FROM Files WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?"  # noqa: S608
     total = int(_run(connection, count_sql, parameters)[0][0])
     rows = _page_rows(connection, page_sql, [*parameters, query.limit, query.offset])
-    return FilePage([FilesRow(*row).entry() for row in rows], total, query.limit, query.offset)
+    return FilePage([listed_entry(*row[:5]) for row in rows], total, query.limit, query.offset)
 
 
 def _page_rows(connection: sqlite3.Connection, sql: str, parameters: list[object]) -> list[Any]:
-    """The rows of one page, refused (`CorruptBackupError`) as soon as their names and records pass
-    `MAX_PAGE_BYTES`: a page too large to be real is never built."""
+    """The rows of one page (their weight last, see `_WEIGHT`), refused (`CorruptBackupError`) as soon as
+    their names and records pass `MAX_PAGE_BYTES`: a page too large to be real is never built."""
     rows, size = [], 0
     try:
         for row in connection.execute(sql, parameters):
-            size += sum(len(value) for value in row if isinstance(value, str | bytes))
+            size += row[-1]
             if size > MAX_PAGE_BYTES:
                 raise CorruptBackupError(
                     f"Manifest.db's rows for this page hold over {MAX_PAGE_BYTES >> 20} MiB, more than a"

@@ -4,7 +4,7 @@ import plistlib
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from ios_backup_api.adapters.vault.mbfile_fast import read_fields
+from ios_backup_api.adapters.vault.mbfile_fast import Values, read_values
 
 MAX_RECORD_BYTES = 100 * 1024  # iphone_backup_decrypt's limit too; real records are under 2 KB
 
@@ -30,24 +30,24 @@ def decode_file_record(blob: object, with_key: bool = True) -> FileRecord:
     if not isinstance(blob, bytes) or not blob or len(blob) > MAX_RECORD_BYTES:
         return UNKNOWN
     try:
-        fields = read_fields(blob, with_key)
+        values = read_values(blob, with_key)
     except Exception:  # a damaged archive: plistlib decides what can be read of it
-        fields = None
-    if fields is not None:
-        return _record(fields)
+        values = None
+    if values is not None:
+        return _record(values)
     record = _decoded_by_plistlib(blob)
     return record if with_key else record._replace(encryption_key=None)
 
 
-def _record(fields: dict[bytes, object]) -> FileRecord:
-    target, key = fields.get(b"Target"), fields.get(b"EncryptionKey")
+def _record(values: Values) -> FileRecord:
+    size, mode, modified, protection, target, key = values
     return FileRecord(
-        size=_count(fields.get(b"Size")),
-        mode=_count(fields.get(b"Mode")),
-        modified_at=_moment(fields.get(b"LastModified")),
-        protection_class=_count(fields.get(b"ProtectionClass")),
-        link_target=target if isinstance(target, str) else None,
-        encryption_key=key if isinstance(key, bytes) else None,
+        size=size if size is not None and 0 <= size <= MAX_COUNT else None,
+        mode=mode if mode is not None and 0 <= mode <= MAX_COUNT else None,
+        modified_at=None if modified is None else _moment(modified),
+        protection_class=protection if protection is not None and 0 <= protection <= MAX_COUNT else None,
+        link_target=target,
+        encryption_key=key,
     )
 
 

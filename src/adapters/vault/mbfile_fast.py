@@ -24,7 +24,6 @@ _MAX_OBJECTS = 255
 _MAX_SHAPES = 64  # a manifest has a handful
 _DICT, _ARRAY, _ASCII, _UTF16, _INT, _UID, _DATA = 0xD0, 0xA0, 0x50, 0x60, 0x10, 0x80, 0x40
 _EXTENDED_LENGTH = 0x0F
-_INTS = (b"Size", b"Mode", b"LastModified", b"ProtectionClass")
 
 
 class Unexpected(Exception):
@@ -39,8 +38,10 @@ class _Shape:
     """The offsets of the objects up to the last one of those."""
     objects: bytes
     """The references of $objects."""
-    ints: tuple[tuple[bytes, int], ...]
-    """(name, value reference) of the root's integer attributes that are present."""
+    compared: int
+    """len(offsets)."""
+    ints: tuple[int | None, int | None, int | None, int | None]
+    """The value references of Size, Mode, LastModified and ProtectionClass (None when absent)."""
     target: int | None
     key: int | None
 
@@ -58,25 +59,29 @@ def _offsets_format(offset_size: int, count: int) -> struct.Struct:
     return struct.Struct(f">{count}{_INT_FORMATS[offset_size]}")
 
 
-def read_fields(blob: bytes, with_key: bool = True) -> dict[bytes, object] | None:
-    """Size, Mode, LastModified, ProtectionClass (when they are ints, as plistlib decodes them: bools and
-    other types are left out), Target (the string it refers to, or None) and, `with_key`, EncryptionKey
-    (the NS.data bytes it refers to, or None), by their names as bytes; None when the archive's shape is
-    unusual."""
+Values = tuple[int | None, int | None, int | None, int | None, str | None, bytes | None]
+"""(Size, Mode, LastModified, ProtectionClass, Target, EncryptionKey) as `read_values` reads them."""
+
+
+def read_values(blob: bytes, with_key: bool = True) -> Values | None:
+    """Size, Mode, LastModified, ProtectionClass (when they are ints, as plistlib decodes them, negative
+    ones too; None when absent or of another type, bools included), Target (the string it refers to, or
+    None) and, `with_key`, EncryptionKey (the NS.data bytes it refers to, or None); None when the archive's
+    shape is unusual."""
     try:
         return _read(blob, with_key)
     except Unexpected:
         return None
 
 
-def _read(blob: bytes, with_key: bool) -> dict[bytes, object] | None:
+def _read(blob: bytes, with_key: bool) -> Values | None:
     offset_size, ref_size, count, top, table = _TRAILER.unpack_from(blob, len(blob) - _TRAILER_SIZE)
     if ref_size != 1 or count > _MAX_OBJECTS or offset_size not in _INT_FORMATS:
         raise Unexpected
     offsets = _offsets_format(offset_size, count).unpack_from(blob, table)
     kind: Kind = (count, top, offset_size)
     for known in _shapes.get(kind, ()):
-        if blob.startswith(known.prefix) and offsets[: len(known.offsets)] == known.offsets:
+        if blob.startswith(known.prefix) and offsets[: known.compared] == known.offsets:
             return _values(blob, offsets, known, with_key)
     shape = _shape_of(blob, offsets, top)
     if shape is None:
@@ -118,26 +123,36 @@ def _shape_of(blob: bytes, offsets: tuple[int, ...], top: int) -> _Shape | None:
     return _Shape(
         prefix=blob[:end],
         offsets=offsets[: max(visited) + 1],
+        compared=max(visited) + 1,
         objects=objects,
-        ints=tuple((name, root[name]) for name in _INTS if name in root),
+        ints=(root.get(b"Size"), root.get(b"Mode"), root.get(b"LastModified"), root.get(b"ProtectionClass")),
         target=root.get(b"Target"),
         key=root.get(b"EncryptionKey"),
     )
 
 
-def _values(blob: bytes, offsets: tuple[int, ...], shape: _Shape, with_key: bool) -> dict[bytes, object]:
-    fields: dict[bytes, object] = {}
-    for name, ref in shape.ints:
-        offset = offsets[ref]
-        token = blob[offset]
-        if token & 0xF0 == _INT:
-            width = 1 << (token & 0x0F)
-            fields[name] = int.from_bytes(blob[offset + 1 : offset + 1 + width], "big", signed=width >= 8)
-    if shape.target is not None:
-        fields[b"Target"] = _string(blob, offsets, shape.objects, shape.target)
-    if with_key and shape.key is not None:
-        fields[b"EncryptionKey"] = _key_data(blob, offsets, shape.objects, shape.key)
-    return fields
+def _values(blob: bytes, offsets: tuple[int, ...], shape: _Shape, with_key: bool) -> Values:
+    size, mode, modified, protection = shape.ints
+    return (
+        None if size is None else _int(blob, offsets[size]),
+        None if mode is None else _int(blob, offsets[mode]),
+        None if modified is None else _int(blob, offsets[modified]),
+        None if protection is None else _int(blob, offsets[protection]),
+        None if shape.target is None else _string(blob, offsets, shape.objects, shape.target),
+        _key_data(blob, offsets, shape.objects, shape.key) if with_key and shape.key is not None else None,
+    )
+
+
+def _int(blob: bytes, offset: int) -> int | None:
+    """The integer object at `offset`, as plistlib reads it (8 and 16 bytes wide are signed); None for an
+    object of another type."""
+    token = blob[offset]
+    if token & 0xF0 != _INT:
+        return None
+    if token == _INT:  # one byte: most modes' classes and small sizes
+        return blob[offset + 1]
+    width = 1 << (token & 0x0F)
+    return int.from_bytes(blob[offset + 1 : offset + 1 + width], "big", signed=width >= 8)
 
 
 def _object_size(blob: bytes, offset: int) -> int:

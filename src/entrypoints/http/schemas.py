@@ -91,16 +91,19 @@ class ManifestEntryOut(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, entry: ManifestEntry) -> "ManifestEntryOut":
+        # Positional, from the entry's tuple, and utc() only for a time not in UTC yet (the vault's are):
+        # a listing of every row maps hundreds of thousands.
+        file_id, domain, relative_path, kind, size, mode, modified_at, protection_class, link_target = entry
         return cls(
-            file_id=entry.file_id,
-            domain=entry.domain,
-            relative_path=entry.relative_path,
-            kind=None if entry.kind is None else entry.kind.value,
-            size=entry.size,
-            mode=entry.mode,
-            modified_at=utc(entry.modified_at),
-            protection_class=entry.protection_class,
-            link_target=entry.link_target,
+            file_id,
+            domain,
+            relative_path,
+            None if kind is None else kind.value,
+            size,
+            mode,
+            modified_at if modified_at is None or modified_at.tzinfo is UTC else utc(modified_at),
+            protection_class,
+            link_target,
         )
 
 
