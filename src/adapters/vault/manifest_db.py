@@ -181,8 +181,8 @@ class ManifestDatabase:
         connection = self._connection
         if connection is not None and not self._prepared.is_set():
             connection.interrupt()  # the index is not worth finishing
-        self._readers.close()
-        with self._lock:
+        with self._lock:  # the preparation holds it while it readies the readers: never closed meanwhile
+            self._readers.close()
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
