@@ -145,7 +145,7 @@ async def client(
         await connection.close()
 
 
-async def run(server: Server, load: Load) -> tuple[Tally, Memory, float]:
+async def run(server: Server, load: Load) -> tuple[Tally, Memory, float, float]:
     session, _ = await unlock(server, BACKUP_ID, PASSPHRASE)
     async with Connection(server, session) as connection:
         listed = await connection.get(f"/backups/{BACKUP_ID}/files?kind=file&limit=1000")
@@ -155,18 +155,18 @@ async def run(server: Server, load: Load) -> tuple[Tally, Memory, float]:
         rows = (await connection.get(f"/backups/{BACKUP_ID}/files?limit=1")).json()["total"]
     tally, memory, stop = Tally(), Memory(server.rss()), asyncio.Event()
     sampler = asyncio.create_task(sample_memory(server, memory, stop))
-    started = time.monotonic()
+    started, cpu = time.monotonic(), server.cpu_seconds()
     deadline = started + load.seconds
     await asyncio.gather(
         *(client(server, session, files, rows, deadline, n, tally) for n in range(load.clients))
     )
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, server.cpu_seconds() - cpu
     stop.set()
     await sampler
-    return tally, memory, elapsed
+    return tally, memory, elapsed, cpu
 
 
-def report(load: Load, tally: Tally, memory: Memory, elapsed: float) -> bool:
+def report(load: Load, tally: Tally, memory: Memory, elapsed: float, cpu: float) -> bool:
     total = sum(tally.statuses.values())
     server_errors = sum(count for (_, status), count in tally.statuses.items() if status >= 500)
     unexpected = sum(count for (_, status), count in tally.statuses.items() if status not in EXPECTED)
@@ -182,6 +182,9 @@ def report(load: Load, tally: Tally, memory: Memory, elapsed: float) -> bool:
         Row("other unexpected statuses", str(unexpected), target="0", met=unexpected == 0),
         Row("listing latency p50", milliseconds(percentile(listing, 0.5)) if listing else "—"),
         Row("listing latency p99", milliseconds(percentile(listing, 0.99)) if listing else "—"),
+        # Less sensitive than the rate to other programs on the machine: what each answer cost the server.
+        Row("server CPU per request", milliseconds(cpu / max(total, 1))),
+        Row("server CPU used (cores, on average)", f"{cpu / elapsed:.2f}"),
         Row("downloaded", mebibytes(tally.bytes_read)),
         Row("server RSS before the load (session unlocked)", mebibytes(memory.before)),
         Row(
@@ -211,8 +214,8 @@ def main() -> int:
     )
     base = data(load)
     with served(base) as server:
-        tally, memory, elapsed = asyncio.run(run(server, load))
-    return 0 if report(load, tally, memory, elapsed) else 1
+        tally, memory, elapsed, cpu = asyncio.run(run(server, load))
+    return 0 if report(load, tally, memory, elapsed, cpu) else 1
 
 
 if __name__ == "__main__":

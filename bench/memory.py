@@ -29,9 +29,9 @@ def _status(pid: int) -> dict[str, int]:
     return fields
 
 
-def ram_files(pid: int) -> int:
-    """Bytes of the tmpfs files the process holds open after their names were removed (each file once,
-    however many descriptors it has)."""
+def ram_files(pid: int) -> dict[tuple[int, int], int]:
+    """Bytes of the tmpfs files the process holds open after their names were removed, by file (each file
+    once, however many descriptors it has)."""
     sizes = {}
     for fd in os.listdir(f"/proc/{pid}/fd"):
         path = f"/proc/{pid}/fd/{fd}"
@@ -42,12 +42,20 @@ def ram_files(pid: int) -> int:
                 sizes[status.st_dev, status.st_ino] = status.st_blocks * 512
         except OSError:
             continue
-    return sum(sizes.values())
+    return sizes
 
 
 def footprint(server: Server) -> int:
-    status = _status(server.pid)
-    return status["RssAnon"] + status["RssFile"] + ram_files(server.pid)
+    """Of the server's processes (its workers' too), each RAM file counted once."""
+    total, files = 0, {}
+    for pid in server.pids():
+        try:
+            status = _status(pid)
+            files.update(ram_files(pid))
+        except OSError:
+            continue  # ended meanwhile
+        total += status["RssAnon"] + status["RssFile"]
+    return total + sum(files.values())
 
 
 async def session_with_pages(server: Server, smoke: bool) -> str:

@@ -26,6 +26,7 @@ PROGRAMS = (
     "memory.py",
     "views.py",
     "extract.py",
+    "load.py",  # 50 clients for 60 s (3 s with --smoke): the mixed load's figures
 )
 HERE = Path(__file__).resolve().parent
 DOCS_CHART = HERE.parent / "docs" / "performance.png"

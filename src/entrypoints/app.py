@@ -51,7 +51,7 @@ def create_app(
 
     At start it waits up to `database_wait` for an unreachable catalog database, then fails the start.
     """
-    api_token = settings.security.api_token or _generated_token()
+    api_token = settings.security.api_token or generated_token()
     database_wait = database_wait or DatabaseWait(total_seconds=settings.database.start_timeout_seconds)
     container = make_async_container(
         *default_providers(),
@@ -151,7 +151,7 @@ def create_app(
     return app
 
 
-def _generated_token() -> str:
+def generated_token() -> str:
     token = secrets.token_urlsafe(32)
     # Printed once, on purpose and not through logging, so a first run works without configuration.
     print(

@@ -75,14 +75,14 @@ class DatabaseProvider(Provider):
 
     @provide
     def sessions(self, settings: Settings, engine: AsyncEngine) -> SessionStore:
-        if settings.sessions.store == "database":
+        if settings.sessions_in_database:
             return SqlaSessionStore(engine)
         return InMemorySessionStore()
 
     @provide
     def unlock_attempts(self, settings: Settings, engine: AsyncEngine) -> UnlockAttemptLog:
         # Counted where the sessions are: shared by the instances that share them, and kept across restarts.
-        if settings.sessions.store == "database":
+        if settings.sessions_in_database:
             return SqlaUnlockAttemptLog(engine)
         return InMemoryUnlockAttemptLog()
 

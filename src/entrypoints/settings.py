@@ -56,12 +56,31 @@ class ServerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Lines of one message written in `log_repeat_interval_seconds`; the rest are counted, and the count is
     written in one line at the interval's end."""
     log_repeat_interval_seconds: float = 60.0
+    workers: int | Literal["auto"] = 1
+    """Processes serving the one port, each on a core: `auto` is one per core this process may run on, at most
+    `AUTO_WORKERS_MAX`. Each holds its own copy of every manifest it has served a session of (see README), so
+    the default is one: more are a choice of memory for throughput."""
+
+    def worker_count(self) -> int:
+        if self.workers != "auto":
+            return self.workers
+        return max(1, min(AUTO_WORKERS_MAX, _usable_cores()))
+
+
+AUTO_WORKERS_MAX = 4
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class SessionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ttl_seconds: int = 3600
-    store: Literal["memory", "database"] = "memory"
-    """`database` keeps sessions in the catalog database, so that several instances share them."""
+    store: Literal["auto", "memory", "database"] = "auto"
+    """`database` keeps sessions in the catalog database, so that several instances (or workers) share them;
+    `memory` in the process; `auto` is `database` with several workers, else `memory`."""
     max_live: int = 1000
     """Live sessions allowed in all; an unlock beyond it is answered 429."""
     max_live_per_backup: int = 100
@@ -113,6 +132,12 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     manifest: ManifestSettings = msgspec.field(default_factory=ManifestSettings)
     views: ViewSettings = msgspec.field(default_factory=ViewSettings)
 
+    @property
+    def sessions_in_database(self) -> bool:
+        """Whether sessions (and failed unlocks) are kept in the catalog database (see `SessionSettings`)."""
+        store = self.sessions.store
+        return store == "database" or (store == "auto" and self.server.worker_count() > 1)
+
     def __post_init__(self) -> None:
         _check(1 <= self.server.port <= 65535, "SERVER__PORT", "must be a port number from 1 to 65535")
         _check(
@@ -130,6 +155,16 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             "must be from 1 to 3600 seconds",
         )
         _check(self.server.max_connections >= 1, "SERVER__MAX_CONNECTIONS", "must be at least 1")
+        _check(
+            self.server.workers == "auto" or 1 <= self.server.workers <= 64,
+            "SERVER__WORKERS",
+            "must be auto or from 1 to 64",
+        )
+        _check(
+            self.sessions.store != "memory" or self.server.worker_count() == 1,
+            "SESSIONS__STORE",
+            "must be database or auto with several workers (SERVER__WORKERS): a session is served by any",
+        )
         _check(self.server.log_repeat_limit >= 1, "SERVER__LOG_REPEAT_LIMIT", "must be at least 1")
         _check(
             0 < self.server.log_repeat_interval_seconds <= 86400,

@@ -139,8 +139,8 @@ class _NoRoom(io.FileIO):
 
 
 class _FullRamFiles(RamFiles):
-    def allocate(self, size: int, reserve: bool = True) -> RamFile | None:
-        ram = super().allocate(size, reserve)
+    def allocate(self, size: int, readers: int = 0, reserve: bool = True) -> RamFile | None:
+        ram = super().allocate(size, readers, reserve)
         assert ram is not None
         assert ram.file is not None
         descriptor = os.dup(ram.file.fileno())

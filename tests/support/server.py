@@ -56,14 +56,18 @@ def running_server(
     timeout: float = 30,
     script: Path | None = None,
     max_open_files: int | None = None,
+    one_process: bool = True,
 ) -> Iterator[RunningServer]:
     """`script` is the `ios-backup-api` to run: this environment's unless another is given (a wheel's);
-    `max_open_files` its descriptor limit (`ulimit -n`), else this process's."""
+    `max_open_files` its descriptor limit (`ulimit -n`), else this process's; `one_process` runs it with
+    one worker, else as many as `env` or the default gives it."""
     port = free_port()
     full_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "IOS_BACKUP_SERVER__HOST": "127.0.0.1",
         "IOS_BACKUP_SERVER__PORT": str(port),
+        # One process, whose pid is `process.pid` (its memory, its descriptors), unless asked for more.
+        **({"IOS_BACKUP_SERVER__WORKERS": "1"} if one_process else {}),
         **env,
     }
     executable = script or Path(sys.executable).with_name("ios-backup-api")

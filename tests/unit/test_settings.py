@@ -1,9 +1,11 @@
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from ios_backup_api.entrypoints.settings import (
+    Settings,
     SettingsError,
     backup_locations,
     default_base_path,
@@ -76,12 +78,34 @@ def test_a_bad_value_stops_with_one_line_naming_the_variable(name: str, value: s
     assert message.startswith(name.rsplit("__", 1)[0] if name.endswith("NOSECTION__X") else name)
 
 
-def test_the_session_store_is_memory_unless_database_is_chosen() -> None:
-    assert load_settings({}, dotenv=None).sessions.store == "memory"
-    chosen = load_settings({"IOS_BACKUP_SESSIONS__STORE": "database"}, dotenv=None)
-    assert chosen.sessions.store == "database"
+def test_the_session_store_is_in_memory_for_one_worker_and_in_the_database_for_several() -> None:
+    def settings(**variables: str) -> Settings:
+        return load_settings({f"IOS_BACKUP_{name}": value for name, value in variables.items()}, dotenv=None)
+
+    assert settings().sessions.store == "auto"
+    assert not settings(SERVER__WORKERS="1").sessions_in_database
+    assert settings(SERVER__WORKERS="3").sessions_in_database
+    assert settings(SERVER__WORKERS="1", SESSIONS__STORE="database").sessions_in_database
+    assert not settings(SERVER__WORKERS="1", SESSIONS__STORE="memory").sessions_in_database
+    with pytest.raises(SettingsError, match="IOS_BACKUP_SESSIONS__STORE: must be database or auto"):
+        settings(SERVER__WORKERS="2", SESSIONS__STORE="memory")
     with pytest.raises(SettingsError, match="IOS_BACKUP_SESSIONS__STORE"):
-        load_settings({"IOS_BACKUP_SESSIONS__STORE": "redis"}, dotenv=None)
+        settings(SESSIONS__STORE="redis")
+
+
+def test_workers_are_one_or_auto_one_per_usable_core_at_most_four_or_a_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings({}, dotenv=None).server.worker_count() == 1
+    auto = {"IOS_BACKUP_SERVER__WORKERS": "auto"}
+    for cores, expected in ((1, 1), (2, 2), (16, 4)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _, cores=cores: set(range(cores)))
+        assert load_settings({}, dotenv=None).server.worker_count() == 1
+        assert load_settings(auto, dotenv=None).server.worker_count() == expected
+    assert load_settings({"IOS_BACKUP_SERVER__WORKERS": "7"}, dotenv=None).server.worker_count() == 7
+    for bad in ("0", "65", "many"):
+        with pytest.raises(SettingsError, match="IOS_BACKUP_SERVER__WORKERS"):
+            load_settings({"IOS_BACKUP_SERVER__WORKERS": bad}, dotenv=None)
 
 
 def test_the_default_base_path_is_the_first_usual_location_that_exists(

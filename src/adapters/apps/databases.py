@@ -70,7 +70,7 @@ class SqliteAppDatabases:
         ram = (
             None
             if self._ram_files is None or main.length == 0
-            else self._ram_files.allocate(main.length, False)
+            else self._ram_files.allocate(main.length, reserve=False)
         )
         loaded = None if ram is None else await self._load_into(ram, source, main, wal)
         if loaded is not None:

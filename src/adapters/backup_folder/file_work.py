@@ -122,6 +122,9 @@ class FileWork:
                     done.set_result(work())
                 except BaseException as error:  # handed to the caller, who raises it
                     done.set_exception(error)
+            # Not held while idle: the future holds the work's result (a manifest, a file's bytes), which
+            # would live as long as this thread waits for its next piece of work.
+            del work, done
             with self._lock:
                 self._idle += 1
 

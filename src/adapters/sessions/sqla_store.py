@@ -7,16 +7,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ios_backup_api.adapters.sql.engine import for_writing
 from ios_backup_api.adapters.sql.errors import unavailable_on_failure
+from ios_backup_api.adapters.sql.quick_reads import QuickReads, Unanswered
 from ios_backup_api.adapters.sql.tables import sessions as sessions_table
 from ios_backup_api.domain.ports.sessions import SessionRecord
 
+_GET = "SELECT token_hash, backup_id, expires_at, sealed_key FROM sessions WHERE token_hash = ?"
+
 
 class SqlaSessionStore:
-    """Session records in the catalog database's `sessions` table, shared by every instance using it."""
+    """Session records in the catalog database's `sessions` table, shared by every instance using it.
+
+    Every request reads its session's record: on SQLite that read is a quick one (see quick_reads)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._writer = for_writing(engine)
+        self._quick = QuickReads.of(engine)
+        # The column's own decoding (SQLite's text to an aware UTC datetime), as the engine reads it.
+        expiry_type = sessions_table.c.expires_at.type.dialect_impl(engine.dialect)
+        self._expiry = expiry_type.result_processor(engine.dialect, None)
 
     async def add(self, record: SessionRecord) -> None:
         with unavailable_on_failure("saving a session"):
@@ -24,11 +33,25 @@ class SqlaSessionStore:
                 await connection.execute(sessions_table.insert().values(**_row(record)))
 
     async def get(self, token_hash: str) -> SessionRecord | None:
+        if self._quick is not None:
+            try:
+                return self._quick_get(self._quick, token_hash)
+            except Unanswered:
+                pass
         query = select(sessions_table).where(sessions_table.c.token_hash == token_hash)
         with unavailable_on_failure("reading a session"):
             async with self._engine.connect() as connection:
                 row = (await connection.execute(query)).one_or_none()
         return None if row is None else _record(row)
+
+    def _quick_get(self, quick: QuickReads, token_hash: str) -> SessionRecord | None:
+        row = quick.one(_GET, (token_hash,))
+        if row is None:
+            return None
+        expires_at = row[2] if self._expiry is None else self._expiry(row[2])
+        if not isinstance(expires_at, datetime):
+            raise Unanswered  # not what the engine writes: let it read (and report) the row
+        return SessionRecord(row[0], row[1], expires_at, row[3])
 
     async def touch(self, token_hash: str, expires_at: datetime) -> None:
         statement = (

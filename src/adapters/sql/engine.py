@@ -94,6 +94,12 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     return engine
 
 
+def sqlite_file(engine: AsyncEngine) -> Path | None:
+    """The file of an engine on an SQLite file; None for another database, or one in memory."""
+    url = engine.url
+    return _database_file(url) if url.drivername == "sqlite+aiosqlite" else None
+
+
 def _database_file(url: URL) -> Path | None:
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):

@@ -30,6 +30,9 @@ _TOLERATED = (
     "is a sound SQLite database of %d bytes, so it is opened as it is."
 )
 
+READERS = 4
+"""Read-only connections of a manifest held in a RAM file, on which its queries run side by side."""
+
 logger = logging.getLogger("ios_backup_api")
 
 
@@ -99,7 +102,7 @@ class ManifestBuffer:
 
     @classmethod
     def _allocated(cls, fingerprint: str, size: int, ram_files: RamFiles | None) -> "ManifestBuffer":
-        ram = None if ram_files is None else ram_files.allocate(size)
+        ram = None if ram_files is None else ram_files.allocate(size, READERS)
         if ram is not None and ram.file is not None:
             return cls(fingerprint, mmap.mmap(ram.file.fileno(), size), ram)
         data = mmap.mmap(-1, size)  # no RAM file wanted, or none could be made or filled
@@ -135,6 +138,14 @@ class ManifestBuffer:
         # SQLite holds its own copy: this one is wiped and unmapped after the unlock has answered.
         threading.Thread(target=self._wipe, name="manifest-wipe", daemon=True).start()
         return connection, length
+
+    def take_readers(self) -> list[sqlite3.Connection]:
+        """After `open_database`: the read-only connections to its RAM file, now the caller's (none for a
+        database in SQLite's own memory)."""
+        if self._ram is None:
+            return []
+        readers, self._ram.readers = self._ram.readers, []
+        return readers
 
     def open_records(
         self, load: Callable[[memoryview], sqlite3.Connection]

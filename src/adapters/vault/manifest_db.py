@@ -5,11 +5,17 @@ path, file id, with the flags), the flags of rows whose kind only their Mode tel
 the list of domains are built right after, in a thread of their own, while the unlock answers.
 Queries wait for them. Each filter's ordered matches are then kept (the manifest never changes), so paging
 and totals cost a slice and a length, and a page's rows are read by row id.
+
+A manifest in a RAM file is also read by read-only connections of its own (see ram_file), one query each at a
+time: queries of one backup run side by side once the index is built. Without them (SQLite's own memory),
+the one connection answers one query at a time.
 """
 
 import sqlite3
 import threading
 from array import array
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ios_backup_api.adapters.vault.ended import session_ended
@@ -67,12 +73,19 @@ _CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({_ORDER}, flags) 
 
 
 class ManifestDatabase:
-    """One in-memory copy of a backup's Manifest.db. Thread-safe: one connection, used under a lock."""
+    """One in-memory copy of a backup's Manifest.db. Thread-safe: the writing connection is used under a
+    lock, each reader by one query at a time."""
 
     def __init__(
-        self, connection: sqlite3.Connection, size: int, id_type: str, flat_payloads: bool = False
+        self,
+        connection: sqlite3.Connection,
+        size: int,
+        id_type: str,
+        flat_payloads: bool = False,
+        readers: Sequence[sqlite3.Connection] = (),
     ) -> None:
         self._connection: sqlite3.Connection | None = connection
+        self._readers = _Readers(readers)
         self.flat_payloads = flat_payloads
         """Its payloads are `<fileID>` at the folder's root (Manifest.mbdb), not `<fileID[:2]>/<fileID>`."""
         self._lock = threading.Lock()
@@ -83,14 +96,20 @@ class ManifestDatabase:
         self._closing = False
         self._id_type = id_type
         self._matches = MatchCache(max(1024, size // _MATCHES_SHARE // array(id_type).itemsize))
+        self._matches_lock = threading.Lock()
         threading.Thread(target=self._prepare, name="manifest-index", daemon=True).start()
 
     @classmethod
     def opened(
-        cls, connection: sqlite3.Connection, size: int, flat_payloads: bool = False
+        cls,
+        connection: sqlite3.Connection,
+        size: int,
+        flat_payloads: bool = False,
+        readers: Sequence[sqlite3.Connection] = (),
     ) -> "ManifestDatabase":
-        """The database on SQLite's `connection` to a plaintext of `size` bytes, configured so that nothing
-        spills to disk; closes the connection and raises `CorruptBackupError` when it is no manifest."""
+        """The database on SQLite's `connection` to a plaintext of `size` bytes (and on its read-only
+        `readers`, once prepared), configured so that nothing spills to disk; closes the connections and
+        raises `CorruptBackupError` when it is no manifest."""
         # A row whose text is not UTF-8 is listed with U+FFFD where the bytes were, never failing the listing
         # nor echoing the raw bytes.
         connection.text_factory = _text
@@ -105,12 +124,12 @@ class ManifestDatabase:
             _check_files_table(connection)
             id_type = _id_type(connection)
         except sqlite3.Error as error:
-            connection.close()
+            _close_all(connection, readers)
             raise CorruptBackupError(f"Manifest.db is damaged ({error}).") from error
         except BaseException:
-            connection.close()
+            _close_all(connection, readers)
             raise
-        return cls(connection, size, id_type, flat_payloads)
+        return cls(connection, size, id_type, flat_payloads, readers)
 
     @property
     def prepared(self) -> bool:
@@ -136,21 +155,23 @@ class ManifestDatabase:
         self._ready()
         flags = None if query.kind is None else FLAGS_OF_KIND[query.kind]
         key: Filter = (query.domain, query.path_like, flags, query.parent, query.under)
-        with self._lock:
-            connection = self._open_connection()
+        with self._reading() as connection:
             if not self._indexed:
                 return _scanned_page(connection, key, query)
-            matches = self._matches.get(key)
-            if matches is None:
+            with self._matches_lock:
+                matches = self._matches.get(key)
+            if matches is None:  # two queries of a new filter at once may both find its matches
                 matches = _matches(connection, key, self._id_type)
-                self._matches.put(key, matches)
+                with self._matches_lock:
+                    self._matches.put(key, matches)
             rows = _rows_by_id(connection, matches[query.offset : query.offset + query.limit])
         return FilePage(rows, len(matches), query.limit, query.offset)
 
     def row(self, file_id: str) -> FilesRow | None:
-        with self._lock:
+        self._prepared.wait()  # the preparation holds the writing connection, and readers wait for it
+        with self._reading() as connection:
             rows = _run(
-                self._open_connection(),
+                connection,
                 f"SELECT {_COLUMNS} FROM Files WHERE fileID = ? AND {_LISTED} LIMIT 1",  # noqa: S608
                 [file_id],
             )
@@ -162,8 +183,7 @@ class ManifestDatabase:
         source = f"Files INDEXED BY {_INDEX}" if self._indexed else "Files"
         sql = f"SELECT fileID FROM {source} WHERE domain = ? AND relativePath = ? AND {_LISTED} LIMIT 1"  # noqa: S608
         found = {}
-        with self._lock:
-            connection = self._open_connection()
+        with self._reading() as connection:
             for pair in entries:
                 rows = _run(connection, sql, list(pair))
                 if rows:
@@ -175,11 +195,13 @@ class ManifestDatabase:
         connection = self._connection
         if connection is not None and not self._prepared.is_set():
             connection.interrupt()  # the index is not worth finishing
-        with self._lock:
+        with self._lock:  # the preparation holds it while it readies the readers: never closed meanwhile
+            self._readers.close()
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
-            self._matches.clear()
+            with self._matches_lock:
+                self._matches.clear()
 
     def _prepare(self) -> None:
         try:
@@ -198,6 +220,8 @@ class ManifestDatabase:
                 connection.execute("PRAGMA query_only = ON")
                 self._domains = _domains(connection, self._indexed)
                 connection.execute("PRAGMA shrink_memory")
+                if self._readers.wanted:
+                    self._readers.start(connection)
             give_back_free_memory()
         except sqlite3.Error as error:
             self._failure = CorruptBackupError(f"Manifest.db is damaged ({error}).")
@@ -211,10 +235,91 @@ class ManifestDatabase:
         if self._failure is not None:
             raise self._failure
 
-    def _open_connection(self) -> sqlite3.Connection:
-        if self._connection is None:
-            raise session_ended()
-        return self._connection
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one query: a reader of its own when there are readers, else the writing one."""
+        if self._readers.started:
+            with self._readers.taken() as reader:
+                yield reader
+            return
+        with self._lock:
+            if self._connection is None:
+                raise session_ended()
+            yield self._connection
+
+
+class _Readers:
+    """Read-only connections to the database's RAM file, each lent to one query at a time. They are put to
+    use once the writing connection has written its last (built the index): `start`."""
+
+    def __init__(self, readers: Sequence[sqlite3.Connection]) -> None:
+        self._idle = list(readers)
+        self._lent = 0
+        self._closed = False
+        self._changed = threading.Condition()
+        self.started = False
+
+    @property
+    def wanted(self) -> bool:
+        return bool(self._idle)
+
+    def start(self, writer: sqlite3.Connection) -> None:
+        """With the writer's lock given up: the writer held it for good (`locking_mode = EXCLUSIVE`) while it
+        wrote, and SQLite lets it go at the writer's next read. Each reader then holds a shared lock for
+        good, so that it never looks at the file's locks (or for a journal) again. On any failure the
+        readers are closed and every query takes the writing connection, as without them."""
+        try:
+            writer.execute("PRAGMA locking_mode = NORMAL")
+            writer.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            for reader in self._idle:
+                reader.text_factory = _text
+                reader.execute("PRAGMA temp_store = MEMORY")  # sorts never spill to temporary files
+                reader.execute("PRAGMA query_only = ON")
+                # Read through SQLite's page cache, not mapped: each mapping of the file would count its
+                # pages in the process's resident memory once more.
+                reader.execute("PRAGMA mmap_size = 0")
+                reader.execute("PRAGMA locking_mode = EXCLUSIVE")
+                reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error:
+            self.close()
+            return
+        with self._changed:
+            self.started = not self._closed
+
+    @contextmanager
+    def taken(self) -> Iterator[sqlite3.Connection]:
+        with self._changed:
+            while not self._idle and not self._closed:
+                self._changed.wait()
+            if self._closed:
+                raise session_ended()
+            reader = self._idle.pop()
+            self._lent += 1
+        try:
+            yield reader
+        finally:
+            with self._changed:
+                self._lent -= 1
+                if self._closed:
+                    reader.close()
+                else:
+                    self._idle.append(reader)
+                self._changed.notify()
+
+    def close(self) -> None:
+        """Closes the idle readers at once and the lent ones as their queries end."""
+        with self._changed:
+            self._closed = True
+            for reader in self._idle:
+                reader.close()
+            self._idle.clear()
+            self._changed.notify_all()
+
+
+def _close_all(connection: sqlite3.Connection, readers: Sequence[sqlite3.Connection]) -> None:
+    connection.close()
+    for reader in readers:
+        reader.close()
 
 
 def _text(data: bytes) -> str:

@@ -70,7 +70,7 @@ class ManifestLoader:
             connection, length = buffer.open_records(mbdb.loaded)
             return ManifestDatabase.opened(connection, length, flat_payloads=True)
         connection, length = buffer.open_database(manifest_key, self._parallel_from)
-        return ManifestDatabase.opened(connection, length)
+        return ManifestDatabase.opened(connection, length, readers=buffer.take_readers())
 
     def write_plaintext(
         self, path: Path, manifest_key: bytes | None, manifest_format: ManifestFormat, target: int
