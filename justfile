@@ -27,9 +27,9 @@ scan:
 migrate:
     ios-backup-api db upgrade
 
-# the whole test suite (starts its own throwaway PostgreSQL)
+# the whole test suite (starts its own throwaway PostgreSQL), in a process per core (at most 4)
 test *args:
-    pytest {{args}}
+    pytest --numprocesses=auto --maxprocesses=4 {{args}}
 
 # ruff, mypy (strict) and the import-linter contracts
 lint:
