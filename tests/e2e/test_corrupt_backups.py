@@ -8,6 +8,7 @@ An unencrypted payload is the file itself and is served as it is on disk, with a
 
 import os
 import plistlib
+import random
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import closing
@@ -126,8 +127,10 @@ CASES = {
         False, lambda f: _write(f / "Manifest.db", os.urandom(8192)), "scan", 409,
         "Manifest.db is no SQLite database, though the backup is not encrypted.",
     ),
+    # Fixed bytes (the backup's keys are the writer's seeded ones): random ones decrypt to a valid padding one
+    # time in 256, and then fail as no SQLite database, a sentence of their own.
     "encrypted Manifest.db of random bytes": Case(
-        True, lambda f: _write(f / "Manifest.db", os.urandom(8192)), "unlock", 409,
+        True, lambda f: _write(f / "Manifest.db", random.Random(8192).randbytes(8192)), "unlock", 409,
         "Manifest.db does not decrypt: its padding is invalid.",
     ),
     "truncated Manifest.db": Case(
