@@ -35,12 +35,11 @@ _CHECK_EVERY = 1024
 
 @dataclass
 class _Order:
-    """The chats' ids newest first as far as found (the first `known` at least exact; all when
-    `complete`), and the last message time of those with one."""
+    """The chats' ids newest first as far as found (every one of them in its place: no chat not found is
+    newer; all the chats when `complete`), and the last message time of those with one."""
 
     ids: list[int] = field(default_factory=list)
     last: dict[int, datetime] = field(default_factory=dict)
-    known: int = 0
     complete: bool = False
 
 
@@ -49,11 +48,10 @@ def chats_page(db: SqliteAppDatabase, connection: sqlite3.Connection, query: Vie
     counts = db.kept(("messages", "chat counts"), lambda: _counts(connection, listed))
     order = db.kept(("messages", "chat order"), _Order)
     need = query.offset + query.limit
-    if not order.complete and order.known < need:
+    if not order.complete and len(order.ids) < need:
         order.last, order.complete = _last_times(connection, counts, need)
         undated = [chat for chat in listed if chat not in order.last] if order.complete else []
         order.ids = newest_first([*order.last, *undated], order.last.get, lambda chat: chat)
-        order.known = len(order.ids)
     ids = order.ids[query.offset : query.offset + query.limit]
     participants = db.kept(("messages", "participants"), lambda: _participants(db, connection))
     items = [

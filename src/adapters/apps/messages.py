@@ -19,7 +19,7 @@ from ios_backup_api.adapters.apps import sql_times
 from ios_backup_api.adapters.apps import sql_values as sql
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase, sqlite_database
 from ios_backup_api.adapters.apps.message_chats import chats_page
-from ios_backup_api.adapters.apps.paging import HEAD, ChatsAndMessages, SqlOrdered
+from ios_backup_api.adapters.apps.paging import HEAD, MessagesInTimeOrder, SqlOrdered
 from ios_backup_api.adapters.apps.time_walk import TimeWalk
 from ios_backup_api.adapters.apps.typedstream import attributed_string_text
 from ios_backup_api.domain.ports.views import AppDatabase
@@ -48,7 +48,7 @@ def message_text(text: str | None, body: object) -> str | None:
     return attributed_string_text(body) if isinstance(body, bytes) else None
 
 
-class SqliteMessagesReader(ChatsAndMessages[Chat, Message]):
+class SqliteMessagesReader(MessagesInTimeOrder[Message]):
     def __init__(self, head: int = HEAD) -> None:
         super().__init__("messages", _Messages, head)
 

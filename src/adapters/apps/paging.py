@@ -169,12 +169,11 @@ async def ordered_page(
     return await db.read(read)
 
 
-C = TypeVar("C")
 M = TypeVar("M")
 
 
-class ChatsAndMessages(Generic[C, M]):
-    """A messaging app's time-ordered messages (its chats are the reader's own: `chats`).
+class MessagesInTimeOrder(Generic[M]):
+    """A messaging app's time-ordered messages (its chats are each reader's own).
 
     `head`: see `ordered_page` (pages within the first `head` matches need no full sort)."""
 

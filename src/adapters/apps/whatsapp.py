@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from ios_backup_api.adapters.apps import sql_times
 from ios_backup_api.adapters.apps import sql_values as sql
 from ios_backup_api.adapters.apps.database import SqliteAppDatabase
-from ios_backup_api.adapters.apps.paging import HEAD, ChatsAndMessages, SqlOrdered, newest_first, whole_page
+from ios_backup_api.adapters.apps.paging import (
+    HEAD,
+    MessagesInTimeOrder,
+    SqlOrdered,
+    newest_first,
+    whole_page,
+)
 from ios_backup_api.domain.ports.views import AppDatabase
 from ios_backup_api.domain.views.apple_time import from_apple_seconds
 from ios_backup_api.domain.views.pages import EntryRef, ViewPage, ViewQuery
@@ -36,7 +42,7 @@ def media_entry(path: str | None) -> EntryRef | None:
     return EntryRef(_DOMAIN, path if path.startswith(_MEDIA_ROOT) else _MEDIA_ROOT + path)
 
 
-class SqliteWhatsAppReader(ChatsAndMessages[WhatsAppChat, WhatsAppMessage]):
+class SqliteWhatsAppReader(MessagesInTimeOrder[WhatsAppMessage]):
     def __init__(self, head: int = HEAD) -> None:
         super().__init__("whatsapp", _Messages, head)
 
