@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from common.data import BIG_ID, PASSPHRASE, Scale, phones, scale
-from common.http import Connection, unlock
+from common.http import Connection, all_rows, unlock
 from common.manifests import BIG_DOMAIN, SELECTIVE_LIKE, UNSELECTIVE_LIKE
 from common.report import Row, milliseconds, parser, publish, ratio, seconds
 from common.server import Server, served
@@ -135,20 +135,6 @@ def anchor_domains(backup: EncryptedBackup, count: int) -> list[float]:
     return timings
 
 
-async def all_rows(server: Server, session: str) -> tuple[float, int]:
-    """(seconds, rows) to page through every entry of the manifest, 1,000 a page, on one connection."""
-    listed, started = 0, time.perf_counter()
-    async with Connection(server, session) as connection:
-        while True:
-            response = await connection.get(f"/backups/{BIG_ID}/files?limit=1000&offset={listed}")
-            if response.status != 200:
-                raise RuntimeError(f"all rows: {response.status} {response.body[:200]!r}")
-            page = response.json()
-            listed += len(page["items"])
-            if listed >= page["total"] or not page["items"]:
-                return time.perf_counter() - started, listed
-
-
 def anchor_all_rows(backup: EncryptedBackup) -> tuple[float, float]:
     """(seconds to read every row raw from SQLite in the listing's order, seconds to also decode every
     record with plistlib as iphone_backup_decrypt does, FilePlist)."""
@@ -188,7 +174,7 @@ async def measure_ours(server: Server, size: Scale, count: int, duration: float)
         domains = [(await connection.get(f"/backups/{BIG_ID}/domains")).seconds for _ in range(count)]
     results["domains"] = domains
     results["concurrent"] = await concurrent(server, session, queries(size), 32, duration)
-    results["all rows"] = await all_rows(server, session)
+    results["all rows"] = await all_rows(server, session, BIG_ID)
     blob_page = first_page.json()["items"]
     results["page ids"] = [item["file_id"] for item in blob_page]
     return results

@@ -5,31 +5,16 @@ memory for it. mvt has no listing of its own (its modules query the manifest for
 
 import asyncio
 import sys
-import time
 from functools import partial
 
 from common.data import BIG_ID, PASSPHRASE, phones, scale
-from common.http import Connection, unlock
+from common.http import Connection, all_rows, unlock
 from common.peers import Peer, able, run
 from common.report import Figure, Row, mebibytes, parser, publish, ratio, seconds
 from common.server import Server, served
 from common.stats import interleaved, median
 
 _PAGE = 1000
-
-
-async def all_rows(server: Server, session: str) -> tuple[float, int]:
-    """(seconds, rows) to page through every entry of the manifest, 1,000 a page, on one connection."""
-    listed, started = 0, time.perf_counter()
-    async with Connection(server, session) as connection:
-        while True:
-            response = await connection.get(f"/backups/{BIG_ID}/files?limit={_PAGE}&offset={listed}")
-            if response.status != 200:
-                raise RuntimeError(f"all rows: {response.status} {response.body[:200]!r}")
-            page = response.json()
-            listed += len(page["items"])
-            if listed >= page["total"] or not page["items"]:
-                return time.perf_counter() - started, listed
 
 
 async def unlocked(server: Server) -> str:
@@ -52,7 +37,7 @@ def main() -> int:
         session = asyncio.run(unlocked(server))
 
         def ours() -> dict[str, float]:
-            elapsed, listed = asyncio.run(all_rows(server, session))
+            elapsed, listed = asyncio.run(all_rows(server, session, BIG_ID, _PAGE))
             return {"seconds": elapsed, "rows": listed}
 
         def peer_list(peer: Peer) -> dict[str, float]:
