@@ -254,7 +254,6 @@ class _Readers:
 
     def __init__(self, readers: Sequence[sqlite3.Connection]) -> None:
         self._idle = list(readers)
-        self._lent = 0
         self._closed = False
         self._changed = threading.Condition()
         self.started = False
@@ -294,12 +293,10 @@ class _Readers:
             if self._closed:
                 raise session_ended()
             reader = self._idle.pop()
-            self._lent += 1
         try:
             yield reader
         finally:
             with self._changed:
-                self._lent -= 1
                 if self._closed:
                     reader.close()
                 else:
