@@ -1,8 +1,9 @@
 """What an unlocked 300,000-row manifest costs the server: its memory after one session (index built, the
 four page queries run) and after four sessions of the same backup, against the manifest's size.
 
-Memory is the server's anonymous and file-backed resident memory, plus the RAM files it holds (the
-manifest's plaintext lives in one, read by SQLite in place; its mapped pages are counted once)."""
+Memory is the server's anonymous and file-backed resident memory, plus the RAM files it holds (a manifest
+held in memory lives in one, read by SQLite in place; its mapped pages are counted once). With the default
+settings this manifest (289 MiB) is read page by page from its file, so only its order index is held."""
 
 import asyncio
 import os
@@ -96,8 +97,8 @@ def main() -> int:
             Row(
                 f"memory of the unlocked backup ({mebibytes(manifest)} manifest), {sessions} session(s)",
                 f"{mebibytes(growth)} = {growth / manifest:.2f}× the manifest",
-                target="≤ 1.2× the manifest",
-                met=growth <= 1.2 * manifest,
+                target="≤ 0.35× the manifest",
+                met=growth <= 0.35 * manifest,
             )
         )
     rows.append(

@@ -41,5 +41,6 @@ class BackupFolderProvider(Provider):
             ram_files_for(manifest),
             manifest.parallel_decrypt_from_mib << 20,
             manifest.read_ahead_max_mib << 20,
+            None if manifest.paged_from_mib < 0 else manifest.paged_from_mib << 20,
         )
         return IosBackupVault(folders, loader, settings.unlock.max_concurrent_derivations, work)

@@ -112,6 +112,9 @@ class ManifestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     read_ahead_max_mib: int = 512
     """A Manifest.db of at most this size is read while the passphrase's key is derived; a larger one is read
     once the passphrase proved right, so wrong guesses never cost its size in memory."""
+    paged_from_mib: int = 32
+    """A Manifest.db of this size or more is never held whole in memory: its pages are read from the backup's
+    file (and decrypted) as queries need them, and only its order index is kept; -1 holds every one."""
 
 
 class ViewSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -213,6 +216,11 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             "must be positive and at most UNLOCK__MAX_DELAY_SECONDS (at most 86400)",
         )
         _check(self.manifest.read_ahead_max_mib >= 0, "MANIFEST__READ_AHEAD_MAX_MIB", "must not be negative")
+        _check(
+            self.manifest.paged_from_mib >= -1,
+            "MANIFEST__PAGED_FROM_MIB",
+            "must be a number of MiB, or -1 to hold every manifest in memory",
+        )
         _check(
             self.manifest.parallel_decrypt_from_mib >= 1,
             "MANIFEST__PARALLEL_DECRYPT_FROM_MIB",

@@ -126,13 +126,13 @@ ENCRYPTED_CASES = {
     "memory": lambda written: _in_memory(written.specs[ENCRYPTED_ID]),
     **_cases(ENCRYPTED_ID, "encrypted", list(LOADERS)),
     # Nothing to decrypt in the manifest: the threshold of a two-thread decrypt does not apply.
-    **_cases(IOS_10_1_ID, "ios-10.1", ["ram-file", "in-process"]),
+    **_cases(IOS_10_1_ID, "ios-10.1", ["ram-file", "in-process", "paged"]),
     **_cases(MBDB_ENCRYPTED_ID, "mbdb-encrypted", list(LOADERS)),
 }
 UNENCRYPTED_CASES = {
     "memory-unencrypted": lambda written: _in_memory(written.specs[PLAIN_ID]),
     # Nothing to decrypt: the threshold of a two-thread decrypt does not apply.
-    **_cases(PLAIN_ID, "unencrypted", ["ram-file", "in-process"]),
+    **_cases(PLAIN_ID, "unencrypted", ["ram-file", "in-process", "paged"]),
     **_cases(DECRYPTED_COPY_ID, "decrypted-copy", ["ram-file", "in-process"]),
     **_cases(MBDB_PLAIN_ID, "mbdb-unencrypted", ["ram-file", "in-process"]),
 }

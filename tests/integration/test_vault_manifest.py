@@ -19,13 +19,13 @@ from ios_backup_api.adapters.backup_writer.spec import Layout, SyntheticBackup, 
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.adapters.sql.ram_file import RamFiles
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
-from ios_backup_api.adapters.vault.manifest_db import (
+from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
+from ios_backup_api.adapters.vault.manifest_queries import (
     MAX_DOMAIN_BYTES,
     MAX_DOMAIN_LIST_BYTES,
     MAX_DOMAINS,
     MAX_PAGE_BYTES,
     MAX_PATH_BYTES,
-    ManifestDatabase,
 )
 from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES
 from ios_backup_api.domain.errors import (
@@ -35,6 +35,7 @@ from ios_backup_api.domain.errors import (
     WrongPassphraseError,
 )
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery
+from tests.support import vault_cases
 from tests.support.vault_cases import (
     LOADERS,
     RAM_FOLDER,
@@ -46,6 +47,13 @@ from tests.support.vault_cases import (
     ram_files,
     write_small,
 )
+
+
+@pytest.fixture(autouse=True, params=["ram-file", "paged"])
+def default_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test runs over a manifest held in a RAM file and over one read page by page from its file."""
+    monkeypatch.setattr(vault_cases, "DEFAULT_LOADER", [request.param])
+    return str(request.param)
 
 
 @pytest.fixture(params=[True, False], ids=["encrypted", "unencrypted"])

@@ -117,9 +117,13 @@ class CountingLoader(ManifestLoader):
     a database was dropped (its queries then raise `SessionRequiredError`)."""
 
     def __init__(
-        self, ram_files: RamFiles | None = None, parallel_from: int = SERIAL, read_ahead_max: int = 1 << 40
+        self,
+        ram_files: RamFiles | None = None,
+        parallel_from: int = SERIAL,
+        read_ahead_max: int = 1 << 40,
+        paged_from: int | None = None,
     ) -> None:
-        super().__init__(ram_files, parallel_from, read_ahead_max)
+        super().__init__(ram_files, parallel_from, read_ahead_max, paged_from)
         self.loaded: list[ManifestDatabase] = []
         self.reads = 0
         self.ahead_kept: list[bool] = []
@@ -157,13 +161,18 @@ LOADERS: dict[str, Callable[[], ManifestLoader]] = {
     "in-process": lambda: CountingLoader(None, SERIAL),
     "ram-file-parallel": lambda: CountingLoader(ram_files(), PARALLEL),
     "in-process-parallel": lambda: CountingLoader(None, PARALLEL),
+    "paged": lambda: CountingLoader(ram_files(), SERIAL, paged_from=0),
 }
 """Every way the service holds and decrypts a manifest: the vault's contract runs over each."""
 
 
+DEFAULT_LOADER = ["ram-file"]
+"""The loader `folder_vault` takes when given none; a test module may run its tests over others."""
+
+
 def folder_vault(root: Path, loader: ManifestLoader | None = None) -> IosBackupVault:
     """The real vault over the backups under `root`, by default as the service runs on Linux."""
-    return IosBackupVault(BackupFolders(root), loader or LOADERS["ram-file"](), derivation_threads=4)
+    return IosBackupVault(BackupFolders(root), loader or LOADERS[DEFAULT_LOADER[0]](), derivation_threads=4)
 
 
 def folder_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -65,6 +65,7 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ("IOS_BACKUP_SERVER__LOG_REPEAT_LIMIT", "0"),
         ("IOS_BACKUP_SERVER__LOG_REPEAT_INTERVAL_SECONDS", "-1"),
         ("IOS_BACKUP_VIEWS__MEMORY_MIB", "0"),
+        ("IOS_BACKUP_MANIFEST__PAGED_FROM_MIB", "-2"),
         ("IOS_BACKUP_VIEWS__QUERY_TIMEOUT_SECONDS", "0"),
         ("IOS_BACKUP_NOSECTION__X", "1"),
         ("IOS_BACKUP_FLAT", "1"),

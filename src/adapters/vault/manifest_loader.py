@@ -5,10 +5,12 @@ import threading
 from pathlib import Path
 
 from ios_backup_api.adapters.backup_folder.layout import ManifestFormat
+from ios_backup_api.adapters.backup_folder.opening import open_regular
 from ios_backup_api.adapters.sql.ram_file import RamFiles
-from ios_backup_api.adapters.vault import mbdb
+from ios_backup_api.adapters.vault import mbdb, paged_manifest
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer, file_fingerprint
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
+from ios_backup_api.adapters.vault.paged_manifest import pages_of
 from ios_backup_api.adapters.vault.reading import ReadStopped
 
 
@@ -20,11 +22,18 @@ class ManifestLoader:
     holding and decrypting."""
 
     def __init__(
-        self, ram_files: RamFiles | None, parallel_from: int, read_ahead_max: int = 512 << 20
+        self,
+        ram_files: RamFiles | None,
+        parallel_from: int,
+        read_ahead_max: int = 512 << 20,
+        paged_from: int | None = None,
     ) -> None:
         self._ram_files = ram_files
         self._parallel_from = parallel_from
         self._read_ahead_max = read_ahead_max
+        self._paged_from = paged_from
+        """A Manifest.db of this size or more is read page by page from its file (see paged_manifest), never
+        held whole in memory; None: every one is held in memory."""
 
     @property
     def read_ahead_max(self) -> int:
@@ -45,6 +54,8 @@ class ManifestLoader:
             return None  # the load reads the file itself, and reports what is wrong
         if size > self._read_ahead_max or stop.is_set():  # too large, or its attempt ended already
             return None
+        if self._paged(size):
+            return None  # it will be read page by page, not whole
         try:
             return self.read(path, stop)
         except ReadStopped:
@@ -61,6 +72,12 @@ class ManifestLoader:
         earlier, used when the file has not changed since (and wiped either way). A Manifest.mbdb is loaded
         into an in-memory database of the same Files table. Blocking: run it in a worker thread. Raises
         `CorruptBackupError` when it is missing, badly padded or no usable database."""
+        if manifest_format is ManifestFormat.SQLITE:
+            paged = self._load_paged(path, manifest_key)
+            if paged is not None:
+                if read_ahead is not None:
+                    read_ahead.wipe()
+                return paged
         buffer = read_ahead
         if buffer is None or not buffer.is_current(file_fingerprint(path)):
             if buffer is not None:
@@ -71,6 +88,22 @@ class ManifestLoader:
             return ManifestDatabase.opened(connection, length, flat_payloads=True)
         connection, length = buffer.open_database(manifest_key, self._parallel_from)
         return ManifestDatabase.opened(connection, length, readers=buffer.take_readers())
+
+    def _paged(self, size: int) -> bool:
+        return self._paged_from is not None and size >= self._paged_from
+
+    def _load_paged(self, path: Path, manifest_key: bytes | None) -> ManifestDatabase | None:
+        """The manifest read page by page when it is large enough to be, and sound enough: None sends any
+        other to the in-memory load, which reports what is wrong with it as it always has."""
+        try:
+            with open_regular(path.parent, path.name) as file:
+                if not self._paged(os.fstat(file.fileno()).st_size):
+                    return None
+                fd = os.dup(file.fileno())
+        except OSError:
+            return None  # the in-memory load reads the file itself, and reports what is wrong
+        pages = pages_of(fd, manifest_key)
+        return None if pages is None else paged_manifest.opened(pages, pages.length)
 
     def write_plaintext(
         self, path: Path, manifest_key: bytes | None, manifest_format: ManifestFormat, target: int

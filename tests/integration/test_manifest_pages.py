@@ -1,0 +1,159 @@
+"""Manifest.db read page by page from its ciphertext (adapters/vault/manifest_pages): every read is the bytes
+a whole decryption gives there (cryptography's AES-CBC over the whole file is the reference), read ahead or
+not; the VFS opens nothing but the manifests registered with it and writes nothing; the file's descriptor
+is closed once the manifest is."""
+
+import os
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import apsw
+import pytest
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ios_backup_api.adapters.vault import paged_manifest
+from ios_backup_api.adapters.vault.manifest_pages import READ_AHEAD, VFS_NAME, PagesFile, pages_vfs
+from ios_backup_api.adapters.vault.paged_manifest import pages_of
+from ios_backup_api.domain.errors import SessionRequiredError
+from ios_backup_api.domain.manifest import FileQuery
+from tests.support.vault_cases import write_small
+
+KEY = bytes(range(32))
+PAGE = 4096
+
+
+def _encrypted(plaintext: bytes, key: bytes = KEY) -> bytes:
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(plaintext) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(bytes(16))).encryptor()
+    return encryptor.update(padded) + encryptor.finalize()
+
+
+def _reference(ciphertext: bytes, key: bytes = KEY) -> bytes:
+    """The whole file decrypted at once and unpadded: what every read must match."""
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(bytes(16))).decryptor()
+    padded = decryptor.update(ciphertext) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    plain = unpadder.update(padded) + unpadder.finalize()
+    if plain[18:20] == b"\x02\x02":  # a WAL database is read as a rollback-journal one
+        plain = plain[:18] + b"\x01\x01" + plain[20:]
+    return plain
+
+
+def _file_of(data: bytes, stack: ExitStack) -> int:
+    handle = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - the stack closes it
+    handle.write(data)
+    handle.flush()
+    return os.dup(handle.fileno())
+
+
+def _plaintext(body: bytes, wal: bool) -> bytes:
+    header = b"SQLite format 3\x00" + bytes(2) + (b"\x02\x02" if wal else b"\x01\x01")
+    return header + body
+
+
+reads = st.lists(
+    st.tuples(st.integers(0, 5 * PAGE), st.integers(1, 2 * PAGE), st.integers(0, 4)), min_size=1, max_size=12
+)
+"""(offset, amount, how many reads follow it in sequence): runs of three or more are read ahead."""
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    body=st.binary(min_size=84, max_size=6 * PAGE),
+    wal=st.booleans(),
+    encrypted=st.booleans(),
+    runs=reads,
+)
+def test_every_read_is_the_whole_decryptions_bytes_there(
+    body: bytes, wal: bool, encrypted: bool, runs: list[tuple[int, int, int]]
+) -> None:
+    plaintext = _plaintext(body, wal)
+    stored = _encrypted(plaintext) if encrypted else plaintext
+    expected = _reference(stored) if encrypted else _reference(_encrypted(plaintext))
+    with ExitStack() as stack:
+        pages = pages_of(_file_of(stored, stack), KEY if encrypted else None)
+        assert pages is not None
+        assert pages.length == len(plaintext)
+        file = PagesFile(pages)
+        try:
+            for offset, amount, following in runs:
+                for step in range(following + 1):
+                    at = offset + step * amount
+                    assert file.xRead(amount, at) == expected[at : at + amount], (at, amount)
+        finally:
+            file.xClose()
+            pages.release()
+
+
+def test_a_scan_is_read_ahead_in_large_pieces(tmp_path: Path) -> None:
+    plaintext = _plaintext(os.urandom(40 * PAGE), wal=False)
+    with ExitStack() as stack:
+        pages = pages_of(_file_of(_encrypted(plaintext), stack), KEY)
+        assert pages is not None
+        taken: list[int] = []
+        read = pages.read
+        pages.read = lambda amount, offset: taken.append(amount) or read(amount, offset)  # type: ignore[method-assign]
+        file = PagesFile(pages)
+        for at in range(0, 32 * PAGE, PAGE):
+            assert file.xRead(PAGE, at) == plaintext[at : at + PAGE]
+        file.xClose()
+        pages.release()
+    assert taken[:2] == [PAGE, PAGE]
+    assert READ_AHEAD in taken
+    assert len(taken) < 8
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["not sqlite", "bad padding", "not whole blocks", "empty"],
+)
+def test_a_file_that_is_no_sound_ciphertext_of_a_database_is_not_paged(damage: str) -> None:
+    """The in-memory load then reports it, as it always has."""
+    plaintext = _plaintext(os.urandom(PAGE), wal=False)
+    stored = {
+        "not sqlite": _encrypted(b"x" * len(plaintext)),
+        "bad padding": _encrypted(plaintext)[:-16] + os.urandom(16),
+        "not whole blocks": _encrypted(plaintext)[:-1],
+        "empty": b"",
+    }[damage]
+    with ExitStack() as stack:
+        fd = _file_of(stored, stack)
+        assert pages_of(fd, KEY) is None
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            os.fstat(fd)  # the descriptor was closed
+
+
+def test_only_a_registered_manifest_opens_and_nothing_is_written(tmp_path: Path) -> None:
+    pages_vfs()  # registered with SQLite on first use
+    with pytest.raises(apsw.CantOpenError):
+        apsw.Connection(
+            "file:manifest?mode=ro&pages=0000",
+            flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI,
+            vfs=VFS_NAME,
+        )
+    with pytest.raises(apsw.Error):  # a plain file name: refused as well
+        apsw.Connection(str(tmp_path / "other.db"), vfs=VFS_NAME).execute("CREATE TABLE t (a)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_manifests_descriptor_is_closed_with_it_and_it_refuses_writes(tmp_path: Path) -> None:
+    folder, _ = write_small(tmp_path, encrypted=False)
+    before = sorted(os.listdir("/proc/self/fd"))
+    pages = pages_of(os.open(folder / "Manifest.db", os.O_RDONLY), None)
+    assert pages is not None
+    with pages_vfs().registered(pages) as uri:
+        writer = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_URI, vfs=VFS_NAME)
+    with pytest.raises(apsw.ReadOnlyError):
+        writer.execute("CREATE TABLE written (a)")
+    writer.close()
+    database = paged_manifest.opened(pages, pages.length)
+    assert database.files(FileQuery()).total > 0
+    database.close()
+    with pytest.raises(SessionRequiredError):
+        database.files(FileQuery())
+    assert sorted(os.listdir("/proc/self/fd")) == before
