@@ -24,6 +24,7 @@ from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticSymlink,
 )
 from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.vault.manifest_records import DecodedRecords
 from ios_backup_api.adapters.vault.paged_manifest import CACHE_KIB
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery, ManifestEntry
 from tests.support.backups import FAST_DPIC, FAST_ITER, PASSPHRASE
@@ -33,7 +34,8 @@ BACKUP_ID = "00008110-0000000000000042"
 ROWS = 40_000
 FILES_READ = 300
 LOADERS: dict[str, Callable[[], CountingLoader]] = {
-    "paged": lambda: CountingLoader(ram_files(), SERIAL, paged_from=0),
+    "paged, records decoded": lambda: CountingLoader(ram_files(), SERIAL, paged_from=0),
+    "paged, records read from the file": lambda: CountingLoader(ram_files(), SERIAL, paged_from=0),
     "ram-file": lambda: CountingLoader(ram_files(), SERIAL),
     "in-process, no /dev/shm": lambda: CountingLoader(None, SERIAL),
 }
@@ -93,15 +95,23 @@ def test_the_large_manifest_is_larger_than_many_page_caches_and_its_rows_are_the
 
 
 @pytest.mark.parametrize("loader", list(LOADERS))
-def test_every_row_and_every_byte_reads_back_exact(large: tuple[Path, SyntheticBackup], loader: str) -> None:
+def test_every_row_and_every_byte_reads_back_exact(
+    large: tuple[Path, SyntheticBackup], loader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, spec = large
+    if loader == "paged, records read from the file":
+        monkeypatch.setattr(DecodedRecords, "decode", lambda self, *arguments: None)
     expected = expected_listing(spec)
     contents = {entry.file_id: entry.content for entry in spec.entries if isinstance(entry, SyntheticFile)}
 
     async def check() -> None:
         counting = LOADERS[loader]()
         handle = await folder_vault(root, counting).open(BACKUP_ID, PASSPHRASE)
-        assert [database.paged for database in counting.loaded] == [loader == "paged"]
+        assert [database.paged for database in counting.loaded] == [loader.startswith("paged")]
+        if loader == "paged, records decoded":
+            counting.loaded[0].wait_completed()
+        records = getattr(counting.loaded[0]._index, "records", None)  # which way it read
+        assert (records is not None and records.complete) == (loader == "paged, records decoded")
         listed: list[ManifestEntry] = []
         while len(listed) < len(expected):
             page = await handle.files(FileQuery(limit=1000, offset=len(listed)))

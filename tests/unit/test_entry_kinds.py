@@ -26,6 +26,8 @@ FILE, FOLDER, LINK = EntryKind.FILE, EntryKind.DIRECTORY, EntryKind.SYMLINK
         (None, stat.S_IFSOCK, None),
         (b"\x01", None, None),
         (0, 0, None),
+        (None, 2**40 | stat.S_IFDIR, FOLDER),  # a Mode past 32 bits (a crafted record) still has type bits
+        (None, 2**63 - 1, None),
     ],
 )
 def test_the_kind_comes_from_the_flags_then_the_mode(

@@ -34,10 +34,19 @@ class FilesRow(NamedTuple):
 def listed_entry(file_id: str, domain: str, relative_path: str, flags: object, file: object) -> ManifestEntry:
     """The entry of a Files row's columns, read straight from SQLite's row (no FilesRow on the way: a
     listing of every row builds hundreds of thousands)."""
+    return entry_of(file_id, domain, relative_path, flags, listed_record(file))
+
+
+def listed_record(file: object) -> FileRecord:
+    """What a listing reads of a row's `file` (no encryption key)."""
     if isinstance(file, bytes) and file.startswith(mbdb.MAGIC):
-        record = mbdb.decode_record(file, False)
-    else:
-        record = decode_file_record(file, False)
+        return mbdb.decode_record(file, False)
+    return decode_file_record(file, False)
+
+
+def entry_of(
+    file_id: str, domain: str, relative_path: str, flags: object, record: FileRecord
+) -> ManifestEntry:
     size, mode, modified_at, protection_class, link_target, _ = record
     kind = kind_of(flags, mode)
     return ManifestEntry(

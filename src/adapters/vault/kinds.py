@@ -6,6 +6,7 @@ from ios_backup_api.domain.manifest import EntryKind
 
 KIND_OF_FLAGS = {1: EntryKind.FILE, 2: EntryKind.DIRECTORY, 4: EntryKind.SYMLINK}
 FLAGS_OF_KIND = {kind: flags for flags, kind in KIND_OF_FLAGS.items()}
+_TYPE_BITS = 0o170000
 _KIND_OF_TYPE = {
     stat.S_IFREG: EntryKind.FILE,
     stat.S_IFDIR: EntryKind.DIRECTORY,
@@ -15,7 +16,8 @@ _KIND_OF_TYPE = {
 
 def kind_of_mode(mode: int | None) -> EntryKind | None:
     """None for a mode that is missing or of another file type (a socket, a FIFO, a device)."""
-    return None if mode is None else _KIND_OF_TYPE.get(stat.S_IFMT(mode))
+    # The type bits masked in Python: stat.S_IFMT takes a C mode_t, and raises on a Mode past 32 bits.
+    return None if mode is None else _KIND_OF_TYPE.get(mode & _TYPE_BITS)
 
 
 def kind_of(flags: object, mode: int | None) -> EntryKind | None:

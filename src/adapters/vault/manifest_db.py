@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from typing import Protocol
 
@@ -24,10 +24,10 @@ from ios_backup_api.adapters.vault.ended import session_ended
 from ios_backup_api.adapters.vault.entries import FilesRow
 from ios_backup_api.adapters.vault.heap import give_back_free_memory
 from ios_backup_api.adapters.vault.kinds import FLAGS_OF_KIND
-from ios_backup_api.adapters.vault.manifest_queries import DATABASE_ERRORS, Connection, Dialect
+from ios_backup_api.adapters.vault.manifest_queries import DATABASE_ERRORS, Completing, Connection, Dialect
 from ios_backup_api.adapters.vault.matches import Filter, MatchCache
 from ios_backup_api.domain.errors import CorruptBackupError
-from ios_backup_api.domain.manifest import FilePage, FileQuery
+from ios_backup_api.domain.manifest import FilePage, FileQuery, ManifestEntry
 
 _MATCHES_SHARE = 20  # the kept matches cost at most 1/20 of the manifest's size
 _INDEX = "ios_backup_api_order"
@@ -37,7 +37,9 @@ _CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({queries.ORDER}, 
 
 class OrderIndex(Protocol):
     """How a way of holding the manifest orders it: where the order index is, how it is built (False when it
-    could not be), and how the readers are readied once it is (raising when they can't be)."""
+    could not be), how the readers are readied once it is (raising when they can't be), how a filter's
+    matches, a page of them and located pairs are read, and what it completes while queries are answered
+    (`complete`, which ends by making the writing connection query-only)."""
 
     dialect: Dialect
     paged: bool
@@ -48,6 +50,16 @@ class OrderIndex(Protocol):
     def settle_kinds(self, connection: Connection, indexed: bool) -> None: ...
 
     def ready_readers(self, writer: Connection, readers: Sequence[Connection]) -> None: ...
+
+    def matches(self, connection: Connection, key: Filter, ids: str) -> "array[int]": ...
+
+    def page(self, connection: Connection, ids: "array[int]") -> list[ManifestEntry]: ...
+
+    def located(
+        self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]: ...
+
+    def complete(self, work: Completing) -> None: ...
 
 
 class InPlaceIndex:
@@ -75,6 +87,22 @@ class InPlaceIndex:
         settle(
             connection, connection.execute(sql), "UPDATE Files SET flags = ? WHERE rowid = ?", self.dialect
         )
+
+    def matches(self, connection: Connection, key: Filter, ids: str) -> "array[int]":
+        return queries.matches(connection, self.dialect, key, ids)
+
+    def page(self, connection: Connection, ids: "array[int]") -> list[ManifestEntry]:
+        return queries.rows_by_id(connection, self.dialect, ids)
+
+    def located(
+        self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        return queries.located(connection, self.dialect, indexed, entries)
+
+    def complete(self, work: Completing) -> None:
+        with work.lock:
+            if not work.closing():
+                work.connection.execute("PRAGMA query_only = ON")
 
     def ready_readers(self, writer: Connection, readers: Sequence[Connection]) -> None:
         """With the writer's lock given up: the writer held it for good (`locking_mode = EXCLUSIVE`) while it
@@ -142,6 +170,9 @@ class ManifestDatabase:
         self._id_type = id_type
         self._matches = MatchCache(max(1024, size // _MATCHES_SHARE // array(id_type).itemsize))
         self._matches_lock = threading.Lock()
+        self._queries = 0
+        self._quiet = threading.Condition()
+        self._completed = threading.Event()
         threading.Thread(target=self._prepare, name="manifest-index", daemon=True).start()
 
     @classmethod
@@ -188,6 +219,10 @@ class ManifestDatabase:
         """Blocks until the order index and the domains are built (or found impossible to build)."""
         self._prepared.wait()
 
+    def wait_completed(self) -> None:
+        """Blocks until what the way of holding it completes after the preparation is done (or given up)."""
+        self._completed.wait()
+
     @property
     def domains(self) -> list[str]:
         """Distinct domains by code point, read once: the manifest never changes. Raises
@@ -210,12 +245,10 @@ class ManifestDatabase:
             with self._matches_lock:
                 matches = self._matches.get(key)
             if matches is None:  # two queries of a new filter at once may both find its matches
-                matches = queries.matches(connection, self._dialect, key, self._id_type)
+                matches = self._index.matches(connection, key, self._id_type)
                 with self._matches_lock:
                     self._matches.put(key, matches)
-            rows = queries.rows_by_id(
-                connection, self._dialect, matches[query.offset : query.offset + query.limit]
-            )
+            rows = self._index.page(connection, matches[query.offset : query.offset + query.limit])
         return FilePage(rows, len(matches), query.limit, query.offset)
 
     def row(self, file_id: str) -> FilesRow | None:
@@ -227,10 +260,12 @@ class ManifestDatabase:
         """The file ids of those (domain, relative path) pairs the manifest lists, by the order index."""
         self._ready()
         with self._reading() as connection:
-            return queries.located(connection, self._dialect, self._indexed, entries)
+            return self._index.located(connection, self._indexed, entries)
 
     def close(self) -> None:
         self._closing = True
+        with self._quiet:
+            self._quiet.notify_all()
         connection = self._connection
         if connection is not None and not self._prepared.is_set():
             connection.interrupt()  # the index is not worth finishing
@@ -252,7 +287,6 @@ class ManifestDatabase:
                 if self._closing:
                     return
                 self._index.settle_kinds(connection, self._indexed)
-                connection.execute("PRAGMA query_only = ON")
                 self._domains = queries.domains(connection, self._dialect, self._indexed)
                 connection.execute("PRAGMA shrink_memory")
                 if self._readers.wanted:
@@ -262,6 +296,15 @@ class ManifestDatabase:
             self._failure = CorruptBackupError(f"Manifest.db is damaged ({error}).")
         finally:
             self._prepared.set()
+        connection = self._connection
+        try:
+            if connection is not None and self._failure is None:
+                # Interrupted by a close, or no room: what it would have added is done without.
+                with suppress(*DATABASE_ERRORS):
+                    work = Completing(connection, self._lock, lambda: self._closing, self._wait_quiet)
+                    self._index.complete(work)
+        finally:
+            self._completed.set()
 
     def _ready(self) -> None:
         self._prepared.wait()
@@ -273,6 +316,24 @@ class ManifestDatabase:
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         """A connection for one query: a reader of its own when there are readers, else the writing one."""
+        with self._quiet:
+            self._queries += 1
+        try:
+            with self._connection_for_a_query() as connection:
+                yield connection
+        finally:
+            with self._quiet:
+                self._queries -= 1
+                self._quiet.notify_all()
+
+    def _wait_quiet(self) -> None:
+        """Returns once no query runs (or the database is closing): what `complete` does waits for that, so
+        that queries never share the interpreter with it."""
+        with self._quiet:
+            self._quiet.wait_for(lambda: not self._queries or self._closing, timeout=None)
+
+    @contextmanager
+    def _connection_for_a_query(self) -> Iterator[Connection]:
         if self._readers.started:
             with self._readers.taken() as reader:
                 yield reader

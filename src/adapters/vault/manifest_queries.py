@@ -7,7 +7,9 @@ which decodes them leniently) or as bytes decoded here (apsw, which would raise 
 """
 
 import sqlite3
+import threading
 from array import array
+from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
 import apsw
@@ -41,8 +43,8 @@ LISTED = (
     f" AND length(CAST(domain AS BLOB)) <= {MAX_DOMAIN_BYTES}"
     f" AND length(CAST(relativePath AS BLOB)) <= {MAX_PATH_BYTES}"
 )
-_KNOWN_FLAGS = ", ".join(str(flags) for flags in KIND_OF_FLAGS)
-OTHER_FLAGS = f"(flags IS NULL OR flags NOT IN ({_KNOWN_FLAGS}))"
+KNOWN_FLAGS = ", ".join(str(flags) for flags in KIND_OF_FLAGS)
+OTHER_FLAGS = f"(flags IS NULL OR flags NOT IN ({KNOWN_FLAGS}))"
 ORDER = "domain COLLATE BINARY, relativePath COLLATE BINARY, fileID COLLATE BINARY"
 # A record too large to be read is not even fetched (the length of a blob costs SQLite nothing to tell).
 _RECORD = f"CASE WHEN length(file) <= {MAX_RECORD_BYTES} THEN file END"
@@ -71,6 +73,16 @@ class Connection(Protocol):
     def interrupt(self) -> None: ...
 
 
+class Completing(NamedTuple):
+    """What the work done after a manifest's preparation takes: its writing connection, the lock that
+    guards it, whether the manifest is closing, and a wait for a moment when no query runs."""
+
+    connection: Connection
+    lock: threading.Lock
+    closing: Callable[[], bool]
+    quiet: Callable[[], None]
+
+
 class Dialect(NamedTuple):
     source: str
     """The FROM of a filter's matches: what holds the order (domain, relativePath, fileID, flags)."""
@@ -78,6 +90,8 @@ class Dialect(NamedTuple):
     """The column of that table that is the row id of Files."""
     blobs: bool
     """Texts are read as bytes and decoded here, with U+FFFD for what is not UTF-8."""
+    order: str = ORDER
+    """The ORDER BY of matches in the order."""
 
     def text(self, column: str) -> str:
         return f"CAST({column} AS BLOB)" if self.blobs else column
@@ -159,10 +173,16 @@ def where(key: Filter) -> tuple[str, list[object]]:
     return " AND ".join(conditions), parameters
 
 
-def matches(connection: Connection, dialect: Dialect, key: Filter, ids: str) -> "array[int]":
-    """The row ids matching `key`, in the order, from the order index (kept as `array(ids)`)."""
+def matches(
+    connection: Connection, dialect: Dialect, key: Filter, ids: str, within: tuple[int, int] | None = None
+) -> "array[int]":
+    """The row ids matching `key`, in the order, from the order index (kept as `array(ids)`); only those
+    in [`within`) when given."""
     condition, parameters = where(key)
-    sql = f"SELECT {dialect.id} FROM {dialect.source} WHERE {condition} ORDER BY {ORDER}"  # noqa: S608
+    if within is not None:
+        condition += f" AND {dialect.id} >= ? AND {dialect.id} < ?"
+        parameters.extend(within)
+    sql = f"SELECT {dialect.id} FROM {dialect.source} WHERE {condition} ORDER BY {dialect.order}"  # noqa: S608
     # Row by row from the cursor: a list of 300,000 tuples would leave the heap fragmented behind it.
     try:
         return array(ids, (rowid for (rowid,) in connection.execute(sql, parameters)))
@@ -175,7 +195,7 @@ def rows_by_id(connection: Connection, dialect: Dialect, ids: "array[int]") -> l
         return []
     marks = ", ".join("?" * len(ids))
     sql = f"SELECT rowid, {dialect.columns}, {_WEIGHT} FROM Files WHERE rowid IN ({marks})"  # noqa: S608
-    by_id = {row[0]: row for row in _page_rows(connection, sql, list(ids))}
+    by_id = {row[0]: row for row in page_rows(connection, sql, list(ids))}
     return [dialect.entry(by_id[rowid][1:6]) for rowid in ids]
 
 
@@ -188,7 +208,7 @@ def scanned_page(connection: Connection, dialect: Dialect, key: Filter, query: F
         f" ORDER BY {ORDER} LIMIT ? OFFSET ?"
     )
     total = int(run(connection, count_sql, parameters)[0][0])
-    rows = _page_rows(connection, page_sql, [*parameters, query.limit, query.offset])
+    rows = page_rows(connection, page_sql, [*parameters, query.limit, query.offset])
     return FilePage([dialect.entry(row[:5]) for row in rows], total, query.limit, query.offset)
 
 
@@ -230,7 +250,7 @@ def domains(connection: Connection, dialect: Dialect, indexed: bool) -> list[str
     return found
 
 
-def _page_rows(connection: Connection, sql: str, parameters: list[object]) -> list[Any]:
+def page_rows(connection: Connection, sql: str, parameters: list[object]) -> list[Any]:
     """The rows of one page (their weight last, see `_WEIGHT`), refused (`CorruptBackupError`) as soon as
     their names and records pass `MAX_PAGE_BYTES`: a page too large to be real is never built."""
     rows, size = [], 0

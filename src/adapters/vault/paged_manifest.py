@@ -8,6 +8,7 @@ after the unlock, it answers every filter as the index of an in-memory copy does
 
 import os
 import secrets
+from array import array
 from collections.abc import Sequence
 
 import apsw
@@ -16,7 +17,11 @@ from ios_backup_api.adapters.vault import manifest_queries as queries
 from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, plaintext_length
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase, settle
 from ios_backup_api.adapters.vault.manifest_pages import VFS_NAME, ManifestPages, pages_vfs
-from ios_backup_api.adapters.vault.manifest_queries import Connection, Dialect
+from ios_backup_api.adapters.vault.manifest_queries import Completing, Connection, Dialect
+from ios_backup_api.adapters.vault.manifest_records import DECODED, DECODED_WEIGHT, RECORDS, DecodedRecords
+from ios_backup_api.adapters.vault.matches import Filter
+from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES
+from ios_backup_api.domain.manifest import ManifestEntry
 
 READERS = 4
 """Connections of one manifest on which its queries run side by side, beside the one that builds its index."""
@@ -26,23 +31,35 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
 _OPEN = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE | apsw.SQLITE_OPEN_URI
 _KEPT = "kept.entries"
-_CREATE_KEPT = (
-    f"CREATE TABLE {_KEPT} (domain, relativePath, fileID, flags, id,"
-    " PRIMARY KEY (domain, relativePath, fileID, id)) WITHOUT ROWID"
-)
+# A plain table whose row ids are the positions of its rows in the order: a filter's matches are read in
+# row id order, a page of them by row id, and a pair is found by a binary search of the positions.
+_CREATE_KEPT = f"CREATE TABLE {_KEPT} (domain, relativePath, fileID, flags, id)"
 # NOT INDEXED: the rows are read in the table's own order and sorted in memory, not looked up one by one in
 # the order of the file's domain index.
 _FILL_KEPT = (
     f"INSERT INTO {_KEPT} SELECT domain, relativePath, fileID, flags, rowid FROM Files NOT INDEXED"  # noqa: S608
     f" WHERE {queries.LISTED} ORDER BY {queries.ORDER}, rowid"
 )
+_NAMES = "CAST(e.fileID AS BLOB), CAST(e.domain AS BLOB), CAST(e.relativePath AS BLOB), e.flags"
+_NAMES_WEIGHT = (
+    "length(CAST(e.fileID AS BLOB)) + length(CAST(e.domain AS BLOB)) + length(CAST(e.relativePath AS BLOB))"
+)
+_RECORD = f"CASE WHEN length(f.file) <= {MAX_RECORD_BYTES} THEN f.file END"
+_RECORD_WEIGHT = (
+    f"coalesce(CASE WHEN typeof(f.file) IN ('text', 'blob') AND length(f.file) <= {MAX_RECORD_BYTES}"
+    " THEN length(f.file) END, 0)"
+)
 
 
 class KeptIndex:
-    """The order index as a table beside the manifest (see the module's docstring)."""
+    """The order index as a table beside the manifest (see the module's docstring), and the records of its
+    rows once decoded (see manifest_records)."""
 
-    dialect = Dialect(_KEPT, "id", blobs=True)
+    dialect = Dialect(_KEPT, "rowid", blobs=True, order="rowid")
     paged = True
+
+    def __init__(self) -> None:
+        self.records = DecodedRecords()
 
     def build(self, connection: Connection) -> bool:
         try:
@@ -57,18 +74,92 @@ class KeptIndex:
         if not indexed:
             return  # without the index every filter reads the table, and a kind of `flags = ?` alone
         sql = (
-            f"SELECT rowid, {self.dialect.columns} FROM Files"  # noqa: S608
-            f" WHERE rowid IN (SELECT id FROM {_KEPT} WHERE {queries.OTHER_FLAGS})"
+            f"SELECT e.rowid, {_NAMES}, {_RECORD} FROM {_KEPT} e JOIN Files f ON f.rowid = e.id"  # noqa: S608
+            f" WHERE e.flags IS NULL OR e.flags NOT IN ({queries.KNOWN_FLAGS})"
         )
-        update = f"UPDATE {_KEPT} SET flags = ? WHERE id = ?"  # noqa: S608
+        update = f"UPDATE {_KEPT} SET flags = ? WHERE rowid = ?"  # noqa: S608
         settle(connection, connection.execute(sql), update, self.dialect)
 
     def ready_readers(self, writer: Connection, readers: Sequence[Connection]) -> None:
         for reader in readers:
             reader.execute("PRAGMA query_only = ON")
 
+    def matches(self, connection: Connection, key: Filter, ids: str) -> "array[int]":
+        domain = key[0]
+        within = None if domain is None else _range(connection, (domain,))
+        return queries.matches(connection, self.dialect, key, ids, within)
 
-KEPT = KeptIndex()
+    def page(self, connection: Connection, ids: "array[int]") -> list[ManifestEntry]:
+        if not ids:
+            return []
+        if ids[-1] - ids[0] == len(ids) - 1:  # a run of positions (matches are distinct and ascending)
+            within, parameters = "BETWEEN ? AND ?", list[object]([ids[0], ids[-1]])
+        else:
+            within, parameters = f"IN ({', '.join('?' * len(ids))})", list[object](ids)
+        if self.records.complete:
+            sql = (
+                f"SELECT e.rowid, {_NAMES}, {DECODED}, {_NAMES_WEIGHT} + {DECODED_WEIGHT}"  # noqa: S608
+                f" FROM {_KEPT} e LEFT JOIN {RECORDS} d ON d.id = e.id WHERE e.rowid {within}"
+            )
+            build = self.records.entry
+        else:
+            sql = (
+                f"SELECT e.rowid, {_NAMES}, {_RECORD}, {_NAMES_WEIGHT} + {_RECORD_WEIGHT}"  # noqa: S608
+                f" FROM {_KEPT} e JOIN Files f ON f.rowid = e.id WHERE e.rowid {within}"
+            )
+            build = self.dialect.entry
+        by_id = {row[0]: row for row in queries.page_rows(connection, sql, parameters)}
+        return [build(by_id[position][1:-1]) for position in ids]
+
+    def located(
+        self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        if not indexed:
+            return queries.located(connection, self.dialect, indexed, entries)
+        found = {}
+        for pair in entries:
+            first, stop = _range(connection, pair)
+            if first < stop:
+                (file_id,) = queries.run(
+                    connection,
+                    f"SELECT CAST(fileID AS BLOB) FROM {_KEPT} WHERE rowid = ?",  # noqa: S608
+                    [first],
+                )[0]
+                found[pair] = self.dialect.decoded(file_id)
+        return found
+
+    def complete(self, work: Completing) -> None:
+        self.records.decode(work)
+
+
+def _range(connection: Connection, names: tuple[str, ...]) -> tuple[int, int]:
+    """The positions [first, stop) of the rows whose leading names (the domain, then the relative path) are
+    `names`, by a binary search of the kept table, which is sorted by those names' bytes (BINARY): a
+    comparison of UTF-8 bytes is one of code points."""
+    wanted = tuple(name.encode("utf-8", "surrogatepass") for name in names)
+    columns = ", ".join(f"CAST({column} AS BLOB)" for column in ("domain", "relativePath")[: len(names)])
+    sql = f"SELECT {columns} FROM {_KEPT} WHERE rowid = ?"  # noqa: S608
+    (count,) = connection.execute(f"SELECT max(rowid) FROM {_KEPT}").fetchone() or (0,)  # noqa: S608
+    count = count or 0
+
+    def key(position: int) -> tuple[bytes, ...]:
+        return tuple(connection.execute(sql, (position,)).fetchone())
+
+    low, high = 1, count + 1
+    while low < high:  # the first position whose names are not below `wanted`
+        middle = (low + high) // 2
+        if key(middle) < wanted:
+            low = middle + 1
+        else:
+            high = middle
+    first, high = low, count + 1
+    while low < high:  # the first position whose names are above `wanted`
+        middle = (low + high) // 2
+        if key(middle) <= wanted:
+            low = middle + 1
+        else:
+            high = middle
+    return first, low
 
 
 def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase:
@@ -76,7 +167,9 @@ def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase:
     is what the manifest is counted as for the memory its kept matches may take. Raises
     `CorruptBackupError` when it is no manifest (its connections closed)."""
     vfs = pages_vfs()
-    kept = f"file:/ios-backup-api-kept-{secrets.token_hex(16)}?vfs=memdb"
+    kept, decoded = (
+        f"file:/ios-backup-api-{name}-{secrets.token_hex(16)}?vfs=memdb" for name in ("kept", "records")
+    )
     connections: list[apsw.Connection] = []
     try:
         with vfs.registered(pages) as uri:
@@ -86,8 +179,10 @@ def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase:
                 connection.execute("PRAGMA temp_store = MEMORY")  # sorts never spill to temporary files
                 connection.execute(f"PRAGMA main.cache_size = -{CACHE_KIB}")
                 connection.execute("ATTACH ? AS kept", (kept,))
+                connection.execute("ATTACH ? AS records", (decoded,))
                 # The kept table is read in place from the memory that holds it, not copied to each cache.
                 connection.execute(f"PRAGMA kept.mmap_size = {1 << 30}")
+                connection.execute(f"PRAGMA records.mmap_size = {1 << 30}")
         writer = connections[0]
         queries.check_files_table(writer)
         id_type = queries.id_type(writer)
@@ -101,7 +196,7 @@ def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase:
         raise
     finally:
         pages.release()  # the connections hold it while they are open
-    return ManifestDatabase(writer, key_size, id_type, readers=connections[1:], index=KEPT)
+    return ManifestDatabase(writer, key_size, id_type, readers=connections[1:], index=KeptIndex())
 
 
 def pages_of(fd: int, key: bytes | None) -> ManifestPages | None:

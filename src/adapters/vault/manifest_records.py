@@ -1,0 +1,103 @@
+"""The records of a manifest read page by page (see paged_manifest), decoded once after the unlock, so that a
+page of entries is read from memory alone: no page of the file to decrypt, no archive to decode.
+
+Decoding every record (an NSKeyedArchiver plist each) is most of what a listing costs; it is done by the
+thread that built the order index, right after, a batch at a time while queries are answered. Until the last
+batch is in, pages decode the records of their own rows, as before. The decoded fields are what a listing
+shows of a record, kept exactly: the modification time in microseconds, a link's target as the bytes of its
+text (a lone surrogate survives).
+"""
+
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from ios_backup_api.adapters.vault.entries import listed_record
+from ios_backup_api.adapters.vault.kinds import kind_of
+from ios_backup_api.adapters.vault.manifest_queries import Completing
+from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES, FileRecord
+from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
+
+RECORDS = "records.decoded"
+DECODED = "d.size, d.mode, d.modified, d.protection, d.target"
+"""The decoded fields, of `RECORDS` joined as `d`."""
+DECODED_WEIGHT = "coalesce(length(d.target), 0)"
+_BATCH = 128
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_CREATE = f"CREATE TABLE {RECORDS} (id INTEGER PRIMARY KEY, size, mode, modified, protection, target)"
+_INSERT = f"INSERT INTO {RECORDS} VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant SQL
+_ROWS = f"SELECT rowid, CASE WHEN length(file) <= {MAX_RECORD_BYTES} THEN file END FROM Files NOT INDEXED"  # noqa: S608
+
+
+class DecodedRecords:
+    def __init__(self) -> None:
+        self.complete = False
+        """Every row's record is decoded: pages read them (`entry`) instead of the file's."""
+
+    def decode(self, work: Completing) -> None:
+        """Decodes every row's record into `RECORDS`, a batch at a time under the connection's lock, each
+        once `quiet()` returns (no query runs: a batch is a few milliseconds of the interpreter that queries
+        would otherwise wait for), and stops at once when `closing()` says so; then makes the connection
+        query-only."""
+        connection, lock, closing, quiet = work
+        with lock:
+            if closing():
+                return
+            connection.execute(_CREATE)
+            rows = connection.execute(_ROWS)
+        while True:
+            quiet()
+            with lock:
+                if closing():
+                    return
+                batch = list(islice(rows, _BATCH))
+            if not batch:
+                break
+            decoded = [(rowid, *_fields(listed_record(file))) for rowid, file in batch]
+            with lock:
+                if closing():
+                    return
+                connection.execute("BEGIN")
+                connection.executemany(_INSERT, decoded)  # type: ignore[attr-defined]
+                connection.execute("COMMIT")
+        with lock:
+            if not closing():
+                connection.execute("PRAGMA query_only = ON")
+                self.complete = True
+
+    @staticmethod
+    def entry(values: tuple[Any, ...]) -> ManifestEntry:
+        """The entry of a kept row's names and flags (as bytes) and its decoded fields: `entry_of`'s, built
+        without a FileRecord on the way (a listing of every row builds hundreds of thousands)."""
+        file_id, domain, relative_path, flags, size, mode, modified, protection, target = values
+        kind = kind_of(flags, mode)
+        return ManifestEntry(
+            file_id.decode("utf-8", "replace"),
+            domain.decode("utf-8", "replace"),
+            relative_path.decode("utf-8", "replace"),
+            kind,
+            size,
+            mode,
+            None if modified is None else _EPOCH + modified * _MICROSECOND,
+            protection,
+            target.decode("utf-8", "surrogatepass")
+            if kind is EntryKind.SYMLINK and target is not None
+            else None,
+        )
+
+
+def _fields(record: FileRecord) -> tuple[object, ...]:
+    size, mode, modified_at, protection, target, _ = record
+    modified = None if modified_at is None else (modified_at - _EPOCH) // _MICROSECOND
+    return (
+        size,
+        mode,
+        modified,
+        protection,
+        None if target is None else target.encode("utf-8", "surrogatepass"),
+    )
+
+
+def _text(value: object) -> Any:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
