@@ -5,6 +5,8 @@ is closed once the manifest is."""
 
 import os
 import tempfile
+import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -157,3 +159,32 @@ def test_the_manifests_descriptor_is_closed_with_it_and_it_refuses_writes(tmp_pa
     with pytest.raises(SessionRequiredError):
         database.files(FileQuery())
     assert sorted(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_write_of_the_records_waits_for_a_reader_and_a_reader_for_it(tmp_path: Path) -> None:
+    """The records' batches are written while readers read the database they share: a commit waits for a
+    statement that holds its shared lock (and readers wait for a commit), instead of failing as locked."""
+    folder, _ = write_small(tmp_path, encrypted=False)
+    pages = pages_of(os.open(folder / "Manifest.db", os.O_RDONLY), None)
+    assert pages is not None
+    database = paged_manifest.opened(pages, pages.length)
+    database.wait_completed()
+    writer = database._connection  # the connections themselves, to hold their locks
+    reader = database._readers._idle[0]
+    assert writer is not None
+    reading = reader.execute("SELECT id FROM records.decoded")
+    next(reading)  # a statement in progress holds its shared lock
+
+    def finish_reading() -> None:
+        time.sleep(0.2)
+        list(reading)
+
+    finisher = threading.Thread(target=finish_reading)
+    finisher.start()
+    writer.execute("PRAGMA query_only = OFF")
+    writer.execute("BEGIN")
+    writer.execute("INSERT INTO records.decoded (id) VALUES (-1)")
+    writer.execute("COMMIT")  # waits for the reader's statement to end
+    finisher.join()
+    assert reader.execute("SELECT count(*) FROM records.decoded WHERE id = -1").fetchone() == (1,)
+    database.close()

@@ -1,14 +1,16 @@
-"""Queries of a Manifest.db decrypted into memory (never onto disk), from worker threads.
+"""Queries of a Manifest.db, from worker threads: decrypted into memory (never onto disk), or read page by
+page from its file (see paged_manifest), the two told apart by their `OrderIndex`.
 
 A database is opened by the loader (see manifest_loader); the index that orders entries (domain, relative
-path, file id, with the flags), the flags of rows whose kind only their Mode tells (see `_settle_kinds`) and
-the list of domains are built right after, in a thread of their own, while the unlock answers.
-Queries wait for them. Each filter's ordered matches are then kept (the manifest never changes), so paging
-and totals cost a slice and a length, and a page's rows are read by row id.
+path, file id, with the flags), the flags of rows whose kind only their Mode tells (see `settle`) and the
+list of domains are built right after, in a thread of their own, while the unlock answers. Queries wait for
+them. Each filter's ordered matches are then kept (the manifest never changes), so paging and totals cost a
+slice and a length, and a page's rows are read by row id. What the index completes after that
+(`OrderIndex.complete`) runs while queries are answered, only when none runs.
 
-A manifest in a RAM file is also read by read-only connections of its own (see ram_file), one query each at a
-time: queries of one backup run side by side once the index is built. Without them (SQLite's own memory),
-the one connection answers one query at a time.
+A manifest in a RAM file, or read from its file, is also read by read-only connections of its own, one query
+each at a time: queries of one backup run side by side once the index is built. Without them (SQLite's own
+memory), the one connection answers one query at a time.
 """
 
 import sqlite3

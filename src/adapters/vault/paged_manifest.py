@@ -27,6 +27,7 @@ READERS = 4
 """Connections of one manifest on which its queries run side by side, beside the one that builds its index."""
 CACHE_KIB = 2048
 """The page cache of each connection: decrypted pages SQLite keeps (five connections: 10 MiB at most)."""
+_BUSY_MS = 10_000
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
 _OPEN = apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE | apsw.SQLITE_OPEN_URI
@@ -177,6 +178,9 @@ def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase:
                 connection = apsw.Connection(uri, flags=_OPEN, vfs=VFS_NAME)
                 connections.append(connection)
                 connection.execute("PRAGMA temp_store = MEMORY")  # sorts never spill to temporary files
+                # The records' batches are written while readers read (a statement may read every attached
+                # database's schema): each waits for the other's lock, a fraction of a millisecond.
+                connection.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
                 connection.execute(f"PRAGMA main.cache_size = -{CACHE_KIB}")
                 connection.execute("ATTACH ? AS kept", (kept,))
                 connection.execute("ATTACH ? AS records", (decoded,))
