@@ -112,7 +112,7 @@ class ManifestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     read_ahead_max_mib: int = 512
     """A Manifest.db of at most this size is read while the passphrase's key is derived; a larger one is read
     once the passphrase proved right, so wrong guesses never cost its size in memory."""
-    paged_from_mib: int = 32
+    paged_from_mib: int = 0
     """A Manifest.db of this size or more is never held whole in memory: its pages are read from the backup's
     file (and decrypted) as queries need them, and only its order index is kept; -1 holds every one."""
 

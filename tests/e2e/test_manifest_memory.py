@@ -27,8 +27,8 @@ HELD = {"MANIFEST__READ_AHEAD_MAX_MIB": "4096", "MANIFEST__PAGED_FROM_MIB": "-1"
 READ_AHEAD = {
     # The default bound (512 MiB): a Manifest.db of 2 GiB is read only once a passphrase proved right.
     "not read ahead": {},
-    # A bound above 2 GiB, and every manifest held in memory (a large one is otherwise read page by page,
-    # never ahead): the file is read while each wrong passphrase is tried, and the read must stop when the
+    # A bound above 2 GiB, and every manifest held in memory (one is otherwise read page by page, never
+    # ahead): the file is read while each wrong passphrase is tried, and the read must stop when the
     # attempt fails (every way of holding the bytes, as the operator may choose).
     "read ahead into a RAM file": {**HELD, "MANIFEST__MEMORY": "ram-file"},
     "read ahead in process": {**HELD, "MANIFEST__MEMORY": "in-process"},

@@ -60,13 +60,15 @@ def _socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
-def _ram_files(pid: int) -> int:
-    """Descriptors of the RAM files (nameless tmpfs files) the process holds: decrypted manifests."""
+def _held_manifests(pid: int) -> int:
+    """Descriptors by which the process holds an unlocked manifest: a RAM file (a nameless tmpfs file, a
+    manifest held in memory) or a backup's Manifest.db (one read page by page, the default)."""
     count = 0
     for fd in os.listdir(f"/proc/{pid}/fd"):
         with contextlib.suppress(OSError):
             target = os.readlink(f"/proc/{pid}/fd/{fd}")
             count += target.startswith("/dev/shm/ios-backup-api-") and target.endswith("(deleted)")
+            count += target.endswith("/Manifest.db")
     return count
 
 
@@ -165,13 +167,13 @@ def test_a_session_unlocked_in_one_worker_is_served_by_another_and_a_lock_in_it_
     status, _ = second.request("POST", f"/backups/{ENCRYPTED_ID}/lock", session)
     assert status == 204
     # The worker that unlocked it (and still holds the backup open) refuses the session now.
-    assert _ram_files(first.worker), (
+    assert _held_manifests(first.worker), (
         "the worker that unlocked it holds its manifest until it learns of the lock"
     )
     status, body = first.request("GET", files, session)
     assert status == 401, body
-    # Both dropped the backup: no worker holds a decrypted manifest (a RAM file) any more.
-    assert (_ram_files(first.worker), _ram_files(second.worker)) == (0, 0)
+    # Both dropped the backup: no worker holds its manifest any more.
+    assert (_held_manifests(first.worker), _held_manifests(second.worker)) == (0, 0)
     first.close()
     second.close()
 

@@ -32,6 +32,7 @@ from ios_backup_api.domain.errors import CorruptBackupError
 from ios_backup_api.domain.manifest import FilePage, FileQuery, ManifestEntry
 
 _MATCHES_SHARE = 20  # the kept matches cost at most 1/20 of the manifest's size
+_QUIET_WAIT = 0.02
 _INDEX = "ios_backup_api_order"
 # With the flags in it, the index alone answers every filter: the rows themselves are read for pages only.
 _CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({queries.ORDER}, flags) WHERE {queries.LISTED}"
@@ -329,10 +330,11 @@ class ManifestDatabase:
                 self._quiet.notify_all()
 
     def _wait_quiet(self) -> None:
-        """Returns once no query runs (or the database is closing): what `complete` does waits for that, so
-        that queries never share the interpreter with it."""
+        """Returns once no query runs (or the database is closing), or after `_QUIET_WAIT` at most: what
+        `complete` does waits for that, so that queries seldom share the interpreter with it, and under a
+        load that never pauses it still goes on (a batch each `_QUIET_WAIT`)."""
         with self._quiet:
-            self._quiet.wait_for(lambda: not self._queries or self._closing, timeout=None)
+            self._quiet.wait_for(lambda: not self._queries or self._closing, timeout=_QUIET_WAIT)
 
     @contextmanager
     def _connection_for_a_query(self) -> Iterator[Connection]:

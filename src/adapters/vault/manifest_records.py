@@ -37,9 +37,9 @@ class DecodedRecords:
 
     def decode(self, work: Completing) -> None:
         """Decodes every row's record into `RECORDS`, a batch at a time under the connection's lock, each
-        once `quiet()` returns (no query runs: a batch is a few milliseconds of the interpreter that queries
-        would otherwise wait for), and stops at once when `closing()` says so; then makes the connection
-        query-only."""
+        once `quiet()` returns (no query runs, or none has paused for a while: a batch is under a millisecond
+        of the interpreter, which queries would otherwise wait for), and stops at once when `closing()` says
+        so; then makes the connection query-only."""
         connection, lock, closing, quiet = work
         with lock:
             if closing():
