@@ -1,9 +1,11 @@
 """A Manifest.db queried from the backup's own file, page by page (see manifest_pages): the memory an unlocked
-manifest costs is its order index and bounded page caches, not its size.
+manifest costs is its order table, its decoded records and bounded page caches, not its size.
 
 The file is never written, so the order index is a table of its own (domain, relative path, file id, flags,
-row id) in a database in memory that every connection of the manifest shares (SQLite's `memdb`): built once
-after the unlock, it answers every filter as the index of an in-memory copy does (see manifest_db).
+row id), its rows in the order, in a database in memory that every connection of the manifest shares
+(SQLite's `memdb`): built once after the unlock, it answers every filter as the index of an in-memory copy
+does (see manifest_db). Its records are decoded next, while queries are answered (see manifest_records);
+until they are, a page reads its rows' records from the file.
 """
 
 import os
