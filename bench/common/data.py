@@ -135,6 +135,29 @@ def archive_backup(size: Scale, large_gib: int) -> Path:
     return base
 
 
+SIZED_ROWS = (66_000, 200_000)
+"""Manifests of about 64 MiB and of 200,000 rows, whose memory issue 15 sets targets for (smoke: a tenth)."""
+
+
+def sized_manifests(size: Scale) -> dict[int, tuple[Path, str]]:
+    """(base folder, backup id) of an encrypted backup with a manifest of each of `SIZED_ROWS` rows, by rows:
+    the big manifest's generator, a cheap key derivation (memory does not depend on it)."""
+    from common.manifests import manifest_entries
+
+    found = {}
+    for number, rows in enumerate(SIZED_ROWS if size is FULL else (600, 1200)):
+        backup_id = f"00008110-00000000000001{number:02}"
+        base = size.root / f"sized-{rows}"
+        cached(
+            base / backup_id,
+            lambda folder, rows=rows, backup_id=backup_id: write_backup(
+                folder, device(backup_id, PASSPHRASE, 1000, manifest_entries(rows, 2)), seed=5
+            ),
+        )
+        found[rows] = (base, backup_id)
+    return found
+
+
 def _write_small(folder: Path, size: Scale) -> None:
     from ios_backup_api.adapters.backup_writer.samples import rich_backup
 
