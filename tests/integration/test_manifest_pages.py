@@ -3,6 +3,7 @@ a whole decryption gives there (cryptography's AES-CBC over the whole file is th
 not; the VFS opens nothing but the manifests registered with it and writes nothing; the file's descriptor
 is closed once the manifest is."""
 
+import asyncio
 import os
 import tempfile
 import threading
@@ -17,12 +18,22 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ios_backup_api.adapters.backup_folder.file_work import FileWork
+from ios_backup_api.adapters.backup_folder.folders import BackupFolders
 from ios_backup_api.adapters.vault import paged_manifest
-from ios_backup_api.adapters.vault.manifest_pages import READ_AHEAD, VFS_NAME, PagesFile, pages_vfs
+from ios_backup_api.adapters.vault.manifest_pages import (
+    READ_AHEAD,
+    VFS_NAME,
+    ManifestPages,
+    PagesFile,
+    pages_vfs,
+)
+from ios_backup_api.adapters.vault.manifest_records import DecodedRecords
 from ios_backup_api.adapters.vault.paged_manifest import pages_of
-from ios_backup_api.domain.errors import SessionRequiredError
+from ios_backup_api.adapters.vault.vault import IosBackupVault
+from ios_backup_api.domain.errors import CorruptBackupError, SessionRequiredError
 from ios_backup_api.domain.manifest import FileQuery
-from tests.support.vault_cases import write_small
+from tests.support.vault_cases import SERIAL, SMALL_ID, CountingLoader, write_small
 
 KEY = bytes(range(32))
 PAGE = 4096
@@ -188,3 +199,35 @@ def test_a_write_of_the_records_waits_for_a_reader_and_a_reader_for_it(tmp_path:
     finisher.join()
     assert reader.execute("SELECT count(*) FROM records.decoded WHERE id = -1").fetchone() == (1,)
     database.close()
+
+
+def test_a_folder_that_stops_answering_fails_its_queries_in_time_and_takes_no_shared_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages read from the backup's file run in the folder's lane: when its reads hang (a hung mount), each
+    query answers `CorruptBackupError` after the lane's deadline, and the threads every other backup needs
+    (asyncio's default executor) stay free."""
+    folder, spec = write_small(tmp_path, encrypted=True)
+    monkeypatch.setattr(DecodedRecords, "decode", lambda self, work: None)  # pages read the file
+    loader = CountingLoader(None, SERIAL, paged_from=0)
+    vault = IosBackupVault(BackupFolders(folder.parent), loader, 2, FileWork(timeout=0.5))
+    released = threading.Event()
+
+    async def check() -> None:
+        handle = await vault.open(SMALL_ID, spec.passphrase)
+        loader.loaded[0].wait_prepared()
+        read = ManifestPages.read
+        monkeypatch.setattr(ManifestPages, "read", lambda pages, *at: released.wait() and read(pages, *at))
+        started = time.monotonic()
+        try:
+            queries = (handle.files(FileQuery(limit=2, offset=n)) for n in range(20))
+            answers = await asyncio.wait_for(asyncio.gather(*queries, return_exceptions=True), 10)
+            took = time.monotonic() - started
+            assert all(isinstance(answer, CorruptBackupError) for answer in answers), answers
+            assert "did not answer" in str(answers[0])
+            assert took < 5
+            assert await asyncio.wait_for(asyncio.to_thread(lambda: "free"), 1) == "free"
+        finally:
+            released.set()
+
+    asyncio.run(check())

@@ -1,9 +1,11 @@
 """One unlocked backup: the shared manifest, the keybag, and the folder its payloads are in."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from ios_backup_api.adapters.backup_folder.file_work import FolderLane
 from ios_backup_api.adapters.backup_folder.opening import FolderHandle
@@ -16,6 +18,8 @@ from ios_backup_api.domain.errors import EntryNotFoundError
 from ios_backup_api.domain.manifest import EntryKind, FileId, FilePage, FileQuery, is_file_id
 from ios_backup_api.domain.ports.vault import FileContent
 from ios_backup_api.domain.views.pages import EntryRef
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,23 +67,22 @@ class IosOpenBackup:
 
     async def files(self, query: FileQuery) -> FilePage:
         self._require_open()
-        return await asyncio.to_thread(self._manifest.files, query)
+        return await self._query(partial(self._manifest.files, query))
 
     async def domains(self) -> list[str]:
         self._require_open()
-        if not self._manifest.prepared:
-            await asyncio.to_thread(self._manifest.wait_prepared)
+        await self._prepared()
         return self._manifest.domains
 
     async def locate(self, entries: Collection[EntryRef]) -> dict[EntryRef, FileId]:
         self._require_open()
         wanted = {(entry.domain, entry.relative_path): entry for entry in entries}
-        found = await asyncio.to_thread(self._manifest.located, list(wanted))
+        found = await self._query(partial(self._manifest.located, list(wanted)))
         return {wanted[pair]: FileId(file_id) for pair, file_id in found.items() if is_file_id(file_id)}
 
     async def content(self, file_id: FileId) -> FileContent:
         self._require_open()
-        row = await asyncio.to_thread(self._manifest.row, file_id.hex)
+        row = await self._query(partial(self._manifest.row, file_id.hex))
         if row is None or row.kind is not EntryKind.FILE:
             raise EntryNotFoundError(f"No regular file has the id {file_id.hex}.")
         flat = self._manifest.flat_payloads
@@ -109,6 +112,29 @@ class IosOpenBackup:
             self._keys.forget()
             self._keys = None
         await release()
+
+    async def _query(self, query: Callable[[], T]) -> T:
+        """A query of a manifest held in memory runs on a worker thread. One read page by page from the
+        backup's file may read that file: it runs in the folder's lane, so a folder that stops answering (a
+        hung disk or network mount) costs its own backup a few threads and a `CorruptBackupError` after the
+        lane's deadline, never the threads every other backup needs. The order index is awaited first, off
+        any thread: it may take longer than that deadline on a healthy disk."""
+        if not self._manifest.paged:
+            return await asyncio.to_thread(query)
+        await self._prepared()
+        return await answered(self._reading.lane, query)
+
+    async def _prepared(self) -> None:
+        if self._manifest.prepared:
+            return
+        loop, ready = asyncio.get_running_loop(), asyncio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(ready.set)
+
+        self._manifest.when_prepared(wake)
+        await ready.wait()
 
     def _require_open(self) -> None:
         if self._release is None:

@@ -176,6 +176,8 @@ class ManifestDatabase:
         self._queries = 0
         self._quiet = threading.Condition()
         self._completed = threading.Event()
+        self._waiters: list[Callable[[], None]] = []
+        self._waiters_lock = threading.Lock()
         threading.Thread(target=self._prepare, name="manifest-index", daemon=True).start()
 
     @classmethod
@@ -221,6 +223,14 @@ class ManifestDatabase:
     def wait_prepared(self) -> None:
         """Blocks until the order index and the domains are built (or found impossible to build)."""
         self._prepared.wait()
+
+    def when_prepared(self, callback: Callable[[], None]) -> None:
+        """Calls `callback` (from the preparing thread, or at once) when `prepared` is true."""
+        with self._waiters_lock:
+            if not self._prepared.is_set():
+                self._waiters.append(callback)
+                return
+        callback()
 
     def wait_completed(self) -> None:
         """Blocks until what the way of holding it completes after the preparation is done (or given up)."""
@@ -299,6 +309,10 @@ class ManifestDatabase:
             self._failure = CorruptBackupError(f"Manifest.db is damaged ({error}).")
         finally:
             self._prepared.set()
+            with self._waiters_lock:
+                waiters, self._waiters = self._waiters, []
+            for callback in waiters:
+                callback()
         connection = self._connection
         try:
             if connection is not None and self._failure is None:
