@@ -64,9 +64,11 @@ def _file_of(data: bytes, stack: ExitStack) -> int:
     return os.dup(handle.fileno())
 
 
-def _plaintext(body: bytes, wal: bool) -> bytes:
-    header = b"SQLite format 3\x00" + bytes(2) + (b"\x02\x02" if wal else b"\x01\x01")
-    return header + body
+def _plaintext(body: bytes, wal: bool, encoding: int = 1) -> bytes:
+    """An SQLite header (magic, the version bytes, the text encoding: 1 is UTF-8) over `body`."""
+    data = bytearray(b"SQLite format 3\x00" + bytes(2) + (b"\x02\x02" if wal else b"\x01\x01") + body)
+    data[56:60] = encoding.to_bytes(4, "big")
+    return bytes(data)
 
 
 reads = st.lists(
@@ -123,16 +125,18 @@ def test_a_scan_is_read_ahead_in_large_pieces(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["not sqlite", "bad padding", "not whole blocks", "empty"],
+    ["not sqlite", "bad padding", "not whole blocks", "empty", "UTF-16 text"],
 )
 def test_a_file_that_is_no_sound_ciphertext_of_a_database_is_not_paged(damage: str) -> None:
-    """The in-memory load then reports it, as it always has."""
+    """The in-memory load then takes it: it reports what is wrong as it always has, or reads it."""
     plaintext = _plaintext(os.urandom(PAGE), wal=False)
     stored = {
         "not sqlite": _encrypted(b"x" * len(plaintext)),
         "bad padding": _encrypted(plaintext)[:-16] + os.urandom(16),
         "not whole blocks": _encrypted(plaintext)[:-1],
         "empty": b"",
+        # Names compared and decoded as UTF-8 bytes would be wrong: such a database is held in memory.
+        "UTF-16 text": _encrypted(_plaintext(os.urandom(PAGE), wal=False, encoding=2)),
     }[damage]
     with ExitStack() as stack:
         fd = _file_of(stored, stack)
@@ -165,6 +169,7 @@ def test_the_manifests_descriptor_is_closed_with_it_and_it_refuses_writes(tmp_pa
         writer.execute("CREATE TABLE written (a)")
     writer.close()
     database = paged_manifest.opened(pages, pages.length)
+    assert database is not None
     assert database.files(FileQuery()).total > 0
     database.close()
     with pytest.raises(SessionRequiredError):
@@ -179,6 +184,7 @@ def test_a_write_of_the_records_waits_for_a_reader_and_a_reader_for_it(tmp_path:
     pages = pages_of(os.open(folder / "Manifest.db", os.O_RDONLY), None)
     assert pages is not None
     database = paged_manifest.opened(pages, pages.length)
+    assert database is not None
     database.wait_completed()
     writer = database._connection  # the connections themselves, to hold their locks
     reader = database._readers._idle[0]

@@ -473,6 +473,52 @@ async def test_rows_with_text_that_is_not_utf8_or_absurd_integers_are_listed_wit
     assert (sixteen.size, sixteen.mode, sixteen.protection_class) == (None, 0o100644, 3)
 
 
+async def test_flags_and_records_of_text_that_is_not_utf8_are_no_flags_and_no_record(tmp_path: Path) -> None:
+    """As the mode tells, or nothing: listed, filtered, looked up and (read page by page) decoded with the
+    rest, never failing the listing or the manifest's preparation."""
+    folder, spec = write_small(tmp_path, encrypted=False)
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        connection.execute("UPDATE Files SET flags = CAST(X'31ff' AS TEXT) WHERE relativePath = 'Library'")
+        connection.execute(
+            "UPDATE Files SET file = CAST(X'62ff' AS TEXT) WHERE relativePath = 'Library/link'"
+        )
+        connection.commit()
+    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
+    handle = await folder_vault(tmp_path, loader).open(SMALL_ID, None)
+    loader.loaded[0].wait_completed()
+    page = await handle.files(FileQuery(limit=1000))
+    assert page.total == len(expected_listing(spec))
+    by_path = {entry.relative_path: entry for entry in page.items if entry.domain == "HomeDomain"}
+    assert by_path["Library"].kind is EntryKind.DIRECTORY  # its record's mode tells it
+    assert (by_path["Library/link"].kind, by_path["Library/link"].size) == (EntryKind.SYMLINK, None)
+    folders = await handle.files(FileQuery(domain="HomeDomain", kind=EntryKind.DIRECTORY))
+    assert "Library" in [entry.relative_path for entry in folders.items]
+    assert await handle.domains() == sorted({entry.domain for entry in expected_listing(spec)})
+    sixteen = next(entry for entry in page.items if entry.relative_path == "Library/sixteen.bin")
+    content = await handle.content(FileId(sixteen.file_id))
+    assert [chunk async for chunk in content.read(ByteRange(0, content.length))] == [b"0123456789abcdef"]
+    await handle.close()
+
+
+async def test_a_files_table_of_its_own_collation_is_read_as_it_declares(tmp_path: Path) -> None:
+    """A crafted Files table (a domain compared without case) is held in memory, where its declarations
+    rule, rather than read page by page: both ways then answer alike."""
+    folder, _ = write_small(tmp_path, encrypted=False)
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        connection.executescript(
+            "ALTER TABLE Files RENAME TO Old;"
+            " CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT COLLATE NOCASE, relativePath TEXT,"
+            " flags INTEGER, file BLOB);"
+            " INSERT INTO Files SELECT * FROM Old; DROP TABLE Old;"
+        )
+    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
+    handle = await folder_vault(tmp_path, loader).open(SMALL_ID, None)
+    assert [database.paged for database in loader.loaded] == [False]
+    home = await handle.files(FileQuery(domain="homedomain", limit=1000))
+    assert home.total > 0  # NOCASE, as the table declares
+    await handle.close()
+
+
 @pytest.mark.parametrize("layout", list(Layout))
 async def test_a_manifest_larger_than_the_read_ahead_bound_is_read_only_for_a_right_passphrase(
     tmp_path: Path, layout: Layout

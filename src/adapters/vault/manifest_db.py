@@ -305,7 +305,7 @@ class ManifestDatabase:
                 if self._readers.wanted:
                     self._readers.start(partial(self._index.ready_readers, connection))
             give_back_free_memory()
-        except DATABASE_ERRORS as error:
+        except Exception as error:
             self._failure = CorruptBackupError(f"Manifest.db is damaged ({error}).")
         finally:
             self._prepared.set()
@@ -316,8 +316,8 @@ class ManifestDatabase:
         connection = self._connection
         try:
             if connection is not None and self._failure is None:
-                # Interrupted by a close, or no room: what it would have added is done without.
-                with suppress(*DATABASE_ERRORS):
+                # Interrupted by a close, no room, or a crafted file: what it would add is done without.
+                with suppress(Exception):  # its queries are answered without what it adds
                     work = Completing(connection, self._lock, lambda: self._closing, self._wait_quiet)
                     self._index.complete(work)
         finally:

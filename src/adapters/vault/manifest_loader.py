@@ -103,6 +103,7 @@ class ManifestLoader:
         except OSError:
             return None  # the in-memory load reads the file itself, and reports what is wrong
         pages = pages_of(fd, manifest_key)
+        # None also for a Files table not declared as a backup's: it is held in memory, as it declares.
         return None if pages is None else paged_manifest.opened(pages, pages.length)
 
     def write_plaintext(

@@ -66,10 +66,9 @@ class ManifestPages:
             data = os.pread(self._fd, stop - offset, offset)
         else:
             data = self._decrypted(offset, stop)
-        if offset < 20 <= offset + len(data) and data[18 - offset : 20 - offset] == bytes(
-            (_WAL_VERSION, _WAL_VERSION)
-        ):
-            # A WAL database without its WAL file (none is read): SQLite reads it as a rollback-journal one.
+        if offset <= 18 < 20 <= offset + len(data) and data[18 - offset] == _WAL_VERSION:
+            # A WAL database without its WAL file (none is read): SQLite reads it as a rollback-journal one
+            # (as the in-memory load does: both version bytes 1 when the first is 2).
             at = 18 - offset
             data = data[:at] + bytes((_LEGACY_VERSION, _LEGACY_VERSION)) + data[at + 2 :]
         return data

@@ -47,20 +47,37 @@ KNOWN_FLAGS = ", ".join(str(flags) for flags in KIND_OF_FLAGS)
 OTHER_FLAGS = f"(flags IS NULL OR flags NOT IN ({KNOWN_FLAGS}))"
 ORDER = "domain COLLATE BINARY, relativePath COLLATE BINARY, fileID COLLATE BINARY"
 # A record too large to be read is not even fetched (the length of a blob costs SQLite nothing to tell).
-_RECORD = f"CASE WHEN length(file) <= {MAX_RECORD_BYTES} THEN file END"
 # What a row weighs against MAX_PAGE_BYTES, told by SQLite (its text in characters, its blobs in bytes), so
-# that a page's rows are not measured one value at a time in Python.
-# A record too large to be fetched weighs nothing.
-_WEIGHT = " + ".join(
-    f"CASE WHEN typeof({value}) IN ('text', 'blob'){also} THEN length({value}) ELSE 0 END"
-    for value, also in (
-        ("fileID", ""),
-        ("domain", ""),
-        ("relativePath", ""),
-        ("flags", ""),
-        ("file", f" AND length(file) <= {MAX_RECORD_BYTES}"),
-    )
-)
+# that a page's rows are not measured one value at a time in Python. A record too large to be fetched weighs
+# nothing (and is not fetched: the length of a blob costs SQLite nothing to tell).
+
+
+def weighed(value: str, record: bool = False) -> str:
+    """The weight of a column's `value` (a record's: nothing when too large to be fetched)."""
+    also = f" AND length({value}) <= {MAX_RECORD_BYTES}" if record else ""
+    return f"CASE WHEN typeof({value}) IN ('text', 'blob'){also} THEN length({value}) ELSE 0 END"
+
+
+def weight(of: str = "") -> str:
+    """What a Files row (of the table named `of`, as `e.`; or unnamed) weighs."""
+    names = " + ".join(weighed(f"{of}{column}") for column in ("fileID", "domain", "relativePath", "flags"))
+    return f"{names} + {weighed(f'{of}file', record=True)}"
+
+
+_WEIGHT = weight()
+
+
+def record_of(value: str, blobs: bool) -> str:
+    """The record column `value`, NULL when too large to be fetched; with `blobs`, NULL for text too (which
+    is no record either way: apsw would raise on text that is not UTF-8)."""
+    text = f"WHEN typeof({value}) = 'text' THEN NULL " if blobs else ""
+    return f"CASE {text}WHEN length({value}) <= {MAX_RECORD_BYTES} THEN {value} END"
+
+
+def flags_of(value: str, blobs: bool) -> str:
+    """The flags column `value`; with `blobs`, NULL for text (no flags either way, to SQLite's `flags = ?` as
+    to `kind_of`: apsw would raise on text that is not UTF-8)."""
+    return f"CASE WHEN typeof({value}) = 'text' THEN NULL ELSE {value} END" if blobs else value
 
 
 class Connection(Protocol):
@@ -103,7 +120,13 @@ class Dialect(NamedTuple):
     def columns(self) -> str:
         """The columns of a FilesRow."""
         return ", ".join(
-            (self.text("fileID"), self.text("domain"), self.text("relativePath"), "flags", _RECORD)
+            (
+                self.text("fileID"),
+                self.text("domain"),
+                self.text("relativePath"),
+                flags_of("flags", self.blobs),
+                record_of("file", self.blobs),
+            )
         )
 
     def row(self, values: tuple[Any, ...]) -> FilesRow:
@@ -242,11 +265,12 @@ def domains(connection: Connection, dialect: Dialect, indexed: bool) -> list[str
         f" WHERE {LISTED} ORDER BY domain COLLATE BINARY"
     )
     found, size = list[str](), 0
-    for (domain,) in connection.execute(sql):
+    for (value,) in connection.execute(sql):
+        domain = dialect.decoded(value)
         size += len(domain)
         if len(found) == MAX_DOMAINS or size > MAX_DOMAIN_LIST_BYTES:
             return None
-        found.append(dialect.decoded(domain))
+        found.append(domain)
     return found
 
 

@@ -8,26 +8,34 @@ shows of a record, kept exactly: the modification time in microseconds, a link's
 text (a lone surrogate survives).
 """
 
+import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
 from ios_backup_api.adapters.vault.entries import listed_record
 from ios_backup_api.adapters.vault.kinds import kind_of
-from ios_backup_api.adapters.vault.manifest_queries import Completing
-from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES, FileRecord
+from ios_backup_api.adapters.vault.manifest_queries import LISTED, Completing, record_of, weighed
+from ios_backup_api.adapters.vault.mbfile import FileRecord
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 
 RECORDS = "records.decoded"
 DECODED = "d.size, d.mode, d.modified, d.protection, d.target"
 """The decoded fields, of `RECORDS` joined as `d`."""
-DECODED_WEIGHT = "coalesce(length(d.target), 0)"
+DECODED_WEIGHT = "coalesce(d.weight, 0)"
+"""What the record weighed as the file holds it (see manifest_queries.weight)."""
 _BATCH = 128
+_BATCH_SECONDS = 0.002
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_CREATE = f"CREATE TABLE {RECORDS} (id INTEGER PRIMARY KEY, size, mode, modified, protection, target)"
-_INSERT = f"INSERT INTO {RECORDS} VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant SQL
-_ROWS = f"SELECT rowid, CASE WHEN length(file) <= {MAX_RECORD_BYTES} THEN file END FROM Files NOT INDEXED"  # noqa: S608
+_CREATE = f"CREATE TABLE {RECORDS} (id INTEGER PRIMARY KEY, size, mode, modified, protection, target, weight)"
+_INSERT = f"INSERT INTO {RECORDS} VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant SQL
+# The listed rows only (no other is ever shown), each with what its record weighs.
+_ROWS = (
+    f"SELECT rowid, {record_of('file', blobs=True)}, {weighed('file', record=True)}"  # noqa: S608
+    f" FROM Files NOT INDEXED WHERE {LISTED}"
+)
 
 
 class DecodedRecords:
@@ -46,15 +54,17 @@ class DecodedRecords:
                 return
             connection.execute(_CREATE)
             rows = connection.execute(_ROWS)
+        pending: deque[tuple[Any, ...]] = deque()
         while True:
             quiet()
             with lock:
                 if closing():
                     return
-                batch = list(islice(rows, _BATCH))
-            if not batch:
+                if not pending:
+                    pending.extend(islice(rows, _BATCH))
+            if not pending:
                 break
-            decoded = [(rowid, *_fields(listed_record(file))) for rowid, file in batch]
+            decoded = _decoded(pending)
             with lock:
                 if closing():
                     return
@@ -85,6 +95,17 @@ class DecodedRecords:
             if kind is EntryKind.SYMLINK and target is not None
             else None,
         )
+
+
+def _decoded(pending: deque[tuple[Any, ...]]) -> list[tuple[object, ...]]:
+    """Decodes rows from `pending` (rowid, record, weight) for `_BATCH_SECONDS` at most: a crafted record
+    that only plistlib reads can take milliseconds, and a batch holds the interpreter while it decodes."""
+    decoded: list[tuple[object, ...]] = []
+    stop = time.perf_counter() + _BATCH_SECONDS
+    while pending and (not decoded or time.perf_counter() < stop):
+        rowid, file, weight = pending.popleft()
+        decoded.append((rowid, *_fields(listed_record(file)), weight))
+    return decoded
 
 
 def _fields(record: FileRecord) -> tuple[object, ...]:

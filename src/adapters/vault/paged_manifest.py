@@ -22,7 +22,6 @@ from ios_backup_api.adapters.vault.manifest_pages import VFS_NAME, ManifestPages
 from ios_backup_api.adapters.vault.manifest_queries import Completing, Connection, Dialect
 from ios_backup_api.adapters.vault.manifest_records import DECODED, DECODED_WEIGHT, RECORDS, DecodedRecords
 from ios_backup_api.adapters.vault.matches import Filter
-from ios_backup_api.adapters.vault.mbfile import MAX_RECORD_BYTES
 from ios_backup_api.domain.manifest import ManifestEntry
 
 READERS = 4
@@ -43,15 +42,17 @@ _FILL_KEPT = (
     f"INSERT INTO {_KEPT} SELECT domain, relativePath, fileID, flags, rowid FROM Files NOT INDEXED"  # noqa: S608
     f" WHERE {queries.LISTED} ORDER BY {queries.ORDER}, rowid"
 )
-_NAMES = "CAST(e.fileID AS BLOB), CAST(e.domain AS BLOB), CAST(e.relativePath AS BLOB), e.flags"
-_NAMES_WEIGHT = (
-    "length(CAST(e.fileID AS BLOB)) + length(CAST(e.domain AS BLOB)) + length(CAST(e.relativePath AS BLOB))"
+_NAMES = (
+    "CAST(e.fileID AS BLOB), CAST(e.domain AS BLOB), CAST(e.relativePath AS BLOB),"
+    f" {queries.flags_of('e.flags', blobs=True)}"
 )
-_RECORD = f"CASE WHEN length(f.file) <= {MAX_RECORD_BYTES} THEN f.file END"
-_RECORD_WEIGHT = (
-    f"coalesce(CASE WHEN typeof(f.file) IN ('text', 'blob') AND length(f.file) <= {MAX_RECORD_BYTES}"
-    " THEN length(f.file) END, 0)"
+# What a row weighs, as the in-memory path weighs it (`queries.weight`): its names and flags as kept, its
+# record as the file holds it (or as it was when decoded: `DECODED_WEIGHT`).
+_NAMES_WEIGHT = " + ".join(
+    queries.weighed(f"e.{name}") for name in ("fileID", "domain", "relativePath", "flags")
 )
+_RECORD = queries.record_of("f.file", blobs=True)
+_RECORD_WEIGHT = queries.weighed("f.file", record=True)
 
 
 class KeptIndex:
@@ -165,9 +166,10 @@ def _range(connection: Connection, names: tuple[str, ...]) -> tuple[int, int]:
     return first, low
 
 
-def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase:
+def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase | None:
     """The manifest `pages` hold, on connections of its own; `pages` are theirs from now on. `key_size`
-    is what the manifest is counted as for the memory its kept matches may take. Raises
+    is what the manifest is counted as for the memory its kept matches may take. None for a Files table
+    not declared as backups have it (see `_standard_files_table`), which is then loaded into memory. Raises
     `CorruptBackupError` when it is no manifest (its connections closed)."""
     vfs = pages_vfs()
     kept, decoded = (
@@ -191,6 +193,7 @@ def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase:
                 connection.execute(f"PRAGMA records.mmap_size = {1 << 30}")
         writer = connections[0]
         queries.check_files_table(writer)
+        standard = _standard_files_table(writer)
         id_type = queries.id_type(writer)
     except (*queries.DATABASE_ERRORS, UnicodeDecodeError) as error:
         for connection in connections:
@@ -202,7 +205,37 @@ def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase:
         raise
     finally:
         pages.release()  # the connections hold it while they are open
+    if not standard:
+        for connection in connections:
+            connection.close()
+        return None
     return ManifestDatabase(writer, key_size, id_type, readers=connections[1:], index=KeptIndex())
+
+
+_STANDARD_COLUMNS = {
+    "fileID": "TEXT",
+    "domain": "TEXT",
+    "relativePath": "TEXT",
+    "flags": "INTEGER",
+    "file": "BLOB",
+}
+
+
+def _standard_files_table(connection: Connection) -> bool:
+    """Whether the Files table is declared as every backup's is (the five columns of these types, fileID
+    its primary key, no collation, a rowid table): the kept copy of its names then sorts, compares and ties
+    as the table itself does. A crafted table is held in memory instead, where its own declarations rule."""
+    (sql,) = connection.execute("SELECT CAST(sql AS BLOB) FROM sqlite_master WHERE name = 'Files'").fetchone()
+    declared = bytes(sql or b"").upper()
+    if b"COLLATE" in declared or b"WITHOUT" in declared:
+        return False
+    columns = {
+        bytes(name).decode("utf-8", "replace"): (bytes(kind or b"").decode("utf-8", "replace").upper(), pk)
+        for name, kind, pk in connection.execute(
+            "SELECT CAST(name AS BLOB), CAST(type AS BLOB), pk FROM pragma_table_xinfo('Files')"
+        )
+    }
+    return all(columns.get(name) == (kind, int(name == "fileID")) for name, kind in _STANDARD_COLUMNS.items())
 
 
 def pages_of(fd: int, key: bytes | None) -> ManifestPages | None:
@@ -219,8 +252,13 @@ def pages_of(fd: int, key: bytes | None) -> ManifestPages | None:
                 length = plaintext_length(key, size, os.pread(fd, 2 * BLOCK_SIZE, size - 2 * BLOCK_SIZE))
         if length is not None and length >= _HEADER_SIZE:
             pages = ManifestPages(fd, length, key)
-            if pages.read(len(_SQLITE_HEADER), 0) == _SQLITE_HEADER:
+            header = pages.read(_HEADER_SIZE, 0)
+            # UTF-8 text only (header bytes 56-59; 0 in an empty database): the names are compared and
+            # decoded as UTF-8 bytes, and SQLite's CAST to BLOB gives a database's text in its own encoding.
+            if header.startswith(_SQLITE_HEADER) and int.from_bytes(header[56:60], "big") in (0, 1):
                 return pages
+            pages.release()
+            return None
     except BaseException:
         os.close(fd)
         raise
