@@ -7,6 +7,7 @@ import asyncio
 import os
 import random
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import replace
@@ -24,8 +25,10 @@ from ios_backup_api.adapters.backup_writer.spec import (
     SyntheticSymlink,
 )
 from ios_backup_api.adapters.backup_writer.writer import write_backup
+from ios_backup_api.adapters.vault.manifest_pages import ManifestPages
 from ios_backup_api.adapters.vault.manifest_records import DecodedRecords
 from ios_backup_api.adapters.vault.paged_manifest import CACHE_KIB
+from ios_backup_api.domain.errors import SessionRequiredError
 from ios_backup_api.domain.manifest import ByteRange, EntryKind, FileId, FileQuery, ManifestEntry
 from tests.support.backups import FAST_DPIC, FAST_ITER, PASSPHRASE
 from tests.support.vault_cases import SERIAL, CountingLoader, expected_listing, folder_vault, ram_files
@@ -128,3 +131,41 @@ def test_every_row_and_every_byte_reads_back_exact(
         await handle.close()
 
     asyncio.run(check())
+
+
+def test_a_close_while_a_read_of_the_file_hangs_returns_and_the_reader_closes_up_after(
+    large: tuple[Path, SyntheticBackup], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records' decoding holds the connection while it reads a batch from the file; when that read
+    hangs (a folder that stopped answering), a close returns anyway (it runs on a shared worker thread),
+    every query is refused, and the connections are closed once the read returns."""
+    root, _ = large
+    hanging, blocked, released = threading.Event(), threading.Event(), threading.Event()
+    read = ManifestPages.read
+
+    def reading(pages: ManifestPages, amount: int, offset: int) -> bytes:
+        if hanging.is_set():
+            blocked.set()
+            released.wait()
+        return read(pages, amount, offset)
+
+    monkeypatch.setattr(ManifestPages, "read", reading)
+    counting = LOADERS["paged, records decoded"]()
+    asyncio.run(folder_vault(root, counting).open(BACKUP_ID, PASSPHRASE))
+    database = counting.loaded[0]
+    database.wait_prepared()
+    hanging.set()
+    closer = threading.Thread(target=database.close)
+    try:
+        assert blocked.wait(10), "the records' decoding never read the file"
+        closer.start()
+        closer.join(5)
+        assert not closer.is_alive(), "the close waited for the hung read"
+        with pytest.raises(SessionRequiredError):
+            database.files(FileQuery())
+    finally:
+        released.set()
+        if closer.is_alive():
+            closer.join()
+    database.wait_completed()
+    assert database._connection is None  # closed by the thread whose read hung

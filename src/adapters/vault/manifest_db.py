@@ -33,6 +33,7 @@ from ios_backup_api.domain.manifest import FilePage, FileQuery, ManifestEntry
 
 _MATCHES_SHARE = 20  # the kept matches cost at most 1/20 of the manifest's size
 _QUIET_WAIT = 0.02
+_CLOSE_WAIT = 1.0
 _INDEX = "ios_backup_api_order"
 # With the flags in it, the index alone answers every filter: the rows themselves are read for pages only.
 _CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {_INDEX} ON Files({queries.ORDER}, flags) WHERE {queries.LISTED}"
@@ -282,15 +283,48 @@ class ManifestDatabase:
         connection = self._connection
         if connection is not None and not self._prepared.is_set():
             connection.interrupt()  # the index is not worth finishing
-        with self._lock:  # the preparation holds it while it readies the readers: never closed meanwhile
-            self._readers.close()
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-            with self._matches_lock:
-                self._matches.clear()
+        with self._matches_lock:
+            self._matches.clear()
+        # The preparation holds the lock while it readies the readers (never closed meanwhile), and so does
+        # the work after it while it reads a batch. A read of a folder that stopped answering can hold it for
+        # good: then that thread closes the connections itself when its read returns (`_closed_if_closing`),
+        # and this close, run on a shared worker thread, returns.
+        if self._lock.acquire(timeout=_CLOSE_WAIT):
+            try:
+                self._close_connections()
+            finally:
+                self._lock.release()
+
+    def _close_connections(self) -> None:
+        """Under the lock."""
+        self._readers.close()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _closed_if_closing(self) -> None:
+        if self._closing:
+            with self._lock:
+                self._close_connections()
 
     def _prepare(self) -> None:
+        """The preparing thread: the order index and the rest, then what the index completes after it."""
+        try:
+            self._prepare_index()
+            connection = self._connection
+            if connection is not None and self._failure is None and not self._closing:
+                # Interrupted by a close, no room, or a crafted file: what it would add is done without.
+                with suppress(Exception):  # its queries are answered without what it adds
+                    self._index.complete(
+                        Completing(connection, self._lock, lambda: self._closing, self._wait_quiet)
+                    )
+        finally:
+            try:
+                self._closed_if_closing()
+            finally:
+                self._completed.set()
+
+    def _prepare_index(self) -> None:
         try:
             with self._lock:
                 connection = self._connection
@@ -313,19 +347,10 @@ class ManifestDatabase:
                 waiters, self._waiters = self._waiters, []
             for callback in waiters:
                 callback()
-        connection = self._connection
-        try:
-            if connection is not None and self._failure is None:
-                # Interrupted by a close, no room, or a crafted file: what it would add is done without.
-                with suppress(Exception):  # its queries are answered without what it adds
-                    work = Completing(connection, self._lock, lambda: self._closing, self._wait_quiet)
-                    self._index.complete(work)
-        finally:
-            self._completed.set()
 
     def _ready(self) -> None:
         self._prepared.wait()
-        if self._connection is None:
+        if self._connection is None or self._closing:
             raise session_ended()
         if self._failure is not None:
             raise self._failure
@@ -357,7 +382,7 @@ class ManifestDatabase:
                 yield reader
             return
         with self._lock:
-            if self._connection is None:
+            if self._connection is None or self._closing:
                 raise session_ended()
             yield self._connection
 
