@@ -2,6 +2,7 @@
 that it is stuck and holds no more threads; the threads never hold up the process's exit."""
 
 import asyncio
+import gc
 import subprocess
 import sys
 import textwrap
@@ -24,6 +25,30 @@ async def test_work_answers_with_its_result_or_its_exception() -> None:
 
     with pytest.raises(FileNotFoundError, match="gone"):
         await work.run("a", failing)
+
+
+@pytest.mark.parametrize("stop", ["cancelled", "timed out"])
+async def test_work_that_fails_after_its_caller_stopped_waiting_logs_nothing(stop: str) -> None:
+    """A lock that ends an archive cancels a caller whose content was still being opened; that opening then
+    fails (the session ended). Nobody is left to tell, and asyncio must not log a never-retrieved error."""
+    work, release, reported = FileWork(timeout=TIMEOUT), threading.Event(), []
+    asyncio.get_running_loop().set_exception_handler(lambda _, context: reported.append(context))
+
+    def failing_later() -> None:
+        release.wait()
+        raise RuntimeError("the session ended")
+
+    caller = asyncio.ensure_future(work.run("a", failing_later, None if stop == "timed out" else 5))
+    await asyncio.sleep(0.05 if stop == "cancelled" else TIMEOUT + 0.1)
+    caller.cancel()
+    with pytest.raises((asyncio.CancelledError, FolderNotAnsweringError)):
+        await caller
+    release.set()
+    await asyncio.sleep(0.1)  # the work fails, and its answer reaches the loop
+    del caller
+    gc.collect()
+    await asyncio.sleep(0)
+    assert reported == []
 
 
 async def test_a_stuck_folder_is_refused_at_once_and_others_are_served() -> None:

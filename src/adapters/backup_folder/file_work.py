@@ -79,11 +79,16 @@ class FileWork:
         lane.deadlines[number] = deadline
         done = self._submit(work)
         done.add_done_callback(lambda _: _call_soon(loop, self._finished, folder, lane, number))
+        waiting = asyncio.wrap_future(done)
         try:
             async with asyncio.timeout_at(deadline):
-                answer = await asyncio.shield(asyncio.wrap_future(done))
+                answer = await asyncio.shield(waiting)
         except TimeoutError:
+            waiting.add_done_callback(_retrieved)
             raise FolderNotAnsweringError(allowed) from None
+        except BaseException:  # the caller was cancelled (a lock that ends a stream, a client gone)
+            waiting.add_done_callback(_retrieved)
+            raise
         return answer  # type: ignore[return-value]  # the future holds what `work` returned
 
     def lane(self, folder: str) -> "FolderLane":
@@ -138,6 +143,13 @@ class FolderLane:
 
     async def run(self, work: Callable[[], T], allow_seconds: float | None = None) -> T:
         return await self.work.run(self.folder, work, allow_seconds)
+
+
+def _retrieved(waiting: "asyncio.Future[object]") -> None:
+    """Work whose caller stopped waiting may still fail (the session it read for ended meanwhile): nobody is
+    left to report that to, and asyncio would log it as a future's exception never retrieved."""
+    if not waiting.cancelled():
+        waiting.exception()
 
 
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: object) -> None:
