@@ -137,18 +137,15 @@ def settle(connection: Connection, rows: Iterator[tuple[object, ...]], update: s
             ids.append(int(rowid))  # type: ignore[call-overload]
             flags.append(FLAGS_OF_KIND[kind])
     if ids:
-        connection.execute("BEGIN")
-        for pair in zip(flags, ids, strict=True):
-            connection.execute(update, pair)
-        connection.execute("COMMIT")
+        queries.write_all(connection, update, zip(flags, ids, strict=True))
 
 
 IN_PLACE = InPlaceIndex()
 
 
 class ManifestDatabase:
-    """One in-memory copy of a backup's Manifest.db. Thread-safe: the writing connection is used under a
-    lock, each reader by one query at a time."""
+    """One backup's Manifest.db, held in memory or read page by page from its file (`index`). Thread-safe:
+    the writing connection is used under a lock, each reader by one query at a time."""
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ which decodes them leniently) or as bytes decoded here (apsw, which would raise 
 import sqlite3
 import threading
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
 import apsw
@@ -58,13 +58,12 @@ def weighed(value: str, record: bool = False) -> str:
     return f"CASE WHEN typeof({value}) IN ('text', 'blob'){also} THEN length({value}) ELSE 0 END"
 
 
-def weight(of: str = "") -> str:
-    """What a Files row (of the table named `of`, as `e.`; or unnamed) weighs."""
-    names = " + ".join(weighed(f"{of}{column}") for column in ("fileID", "domain", "relativePath", "flags"))
-    return f"{names} + {weighed(f'{of}file', record=True)}"
+def names_weight(of: str = "") -> str:
+    """What a Files row's names and flags weigh (of the table named `of`, as `e.`; or unnamed)."""
+    return " + ".join(weighed(f"{of}{column}") for column in ("fileID", "domain", "relativePath", "flags"))
 
 
-_WEIGHT = weight()
+_WEIGHT = f"{names_weight()} + {weighed('file', record=True)}"
 
 
 def record_of(value: str, blobs: bool) -> str:
@@ -84,6 +83,8 @@ class Connection(Protocol):
     """What is used of a connection, the standard library's or apsw's."""
 
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -290,6 +291,13 @@ def page_rows(connection: Connection, sql: str, parameters: list[object]) -> lis
     except DATABASE_ERRORS as error:
         raise translated(error) from error
     return rows
+
+
+def write_all(connection: Connection, sql: str, rows: Iterable[Sequence[object]]) -> None:
+    """`sql` run for each of `rows`, in one transaction."""
+    connection.execute("BEGIN")
+    connection.executemany(sql, rows)
+    connection.execute("COMMIT")
 
 
 def run(connection: Connection, sql: str, parameters: list[object]) -> list[Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ios_backup_api.adapters.vault.entries import listed_record
 from ios_backup_api.adapters.vault.kinds import kind_of
-from ios_backup_api.adapters.vault.manifest_queries import LISTED, Completing, record_of, weighed
+from ios_backup_api.adapters.vault.manifest_queries import LISTED, Completing, record_of, weighed, write_all
 from ios_backup_api.adapters.vault.mbfile import FileRecord
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 
@@ -24,7 +24,7 @@ RECORDS = "records.decoded"
 DECODED = "d.size, d.mode, d.modified, d.protection, d.target"
 """The decoded fields, of `RECORDS` joined as `d`."""
 DECODED_WEIGHT = "coalesce(d.weight, 0)"
-"""What the record weighed as the file holds it (see manifest_queries.weight)."""
+"""What the record weighed as the file holds it (see manifest_queries.weighed)."""
 _BATCH = 128
 _BATCH_SECONDS = 0.002
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -68,9 +68,7 @@ class DecodedRecords:
             with lock:
                 if closing():
                     return
-                connection.execute("BEGIN")
-                connection.executemany(_INSERT, decoded)  # type: ignore[attr-defined]
-                connection.execute("COMMIT")
+                write_all(connection, _INSERT, decoded)
         with lock:
             if not closing():
                 connection.execute("PRAGMA query_only = ON")

@@ -46,11 +46,9 @@ _NAMES = (
     "CAST(e.fileID AS BLOB), CAST(e.domain AS BLOB), CAST(e.relativePath AS BLOB),"
     f" {queries.flags_of('e.flags', blobs=True)}"
 )
-# What a row weighs, as the in-memory path weighs it (`queries.weight`): its names and flags as kept, its
-# record as the file holds it (or as it was when decoded: `DECODED_WEIGHT`).
-_NAMES_WEIGHT = " + ".join(
-    queries.weighed(f"e.{name}") for name in ("fileID", "domain", "relativePath", "flags")
-)
+# What a row weighs, as the in-memory path weighs it (`names_weight`, `weighed`): its names and flags as
+# kept, its record as the file holds it (or as it was when decoded: `DECODED_WEIGHT`).
+_NAMES_WEIGHT = queries.names_weight("e.")
 _RECORD = queries.record_of("f.file", blobs=True)
 _RECORD_WEIGHT = queries.weighed("f.file", record=True)
 
@@ -143,8 +141,8 @@ def _range(connection: Connection, names: tuple[str, ...]) -> tuple[int, int]:
     wanted = tuple(name.encode("utf-8", "surrogatepass") for name in names)
     columns = ", ".join(f"CAST({column} AS BLOB)" for column in ("domain", "relativePath")[: len(names)])
     sql = f"SELECT {columns} FROM {_KEPT} WHERE rowid = ?"  # noqa: S608
-    (count,) = connection.execute(f"SELECT max(rowid) FROM {_KEPT}").fetchone() or (0,)  # noqa: S608
-    count = count or 0
+    (largest,) = connection.execute(f"SELECT max(rowid) FROM {_KEPT}").fetchone()  # noqa: S608
+    count = largest or 0  # NULL when the table is empty
 
     def key(position: int) -> tuple[bytes, ...]:
         return tuple(connection.execute(sql, (position,)).fetchone())
@@ -176,6 +174,7 @@ def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase | None:
         f"file:/ios-backup-api-{name}-{secrets.token_hex(16)}?vfs=memdb" for name in ("kept", "records")
     )
     connections: list[apsw.Connection] = []
+    database = None
     try:
         with vfs.registered(pages) as uri:
             for _ in range(1 + READERS):
@@ -193,23 +192,17 @@ def opened(pages: ManifestPages, key_size: int) -> ManifestDatabase | None:
                 connection.execute(f"PRAGMA records.mmap_size = {1 << 30}")
         writer = connections[0]
         queries.check_files_table(writer)
-        standard = _standard_files_table(writer)
-        id_type = queries.id_type(writer)
+        if _standard_files_table(writer):
+            id_type = queries.id_type(writer)
+            database = ManifestDatabase(writer, key_size, id_type, readers=connections[1:], index=KeptIndex())
     except (*queries.DATABASE_ERRORS, UnicodeDecodeError) as error:
-        for connection in connections:
-            connection.close()
         raise queries.translated(error) from error
-    except BaseException:
-        for connection in connections:
-            connection.close()
-        raise
     finally:
         pages.release()  # the connections hold it while they are open
-    if not standard:
-        for connection in connections:
-            connection.close()
-        return None
-    return ManifestDatabase(writer, key_size, id_type, readers=connections[1:], index=KeptIndex())
+        if database is None:  # no manifest, or one held in memory instead: its connections are not kept
+            for connection in connections:
+                connection.close()
+    return database
 
 
 _STANDARD_COLUMNS = {
