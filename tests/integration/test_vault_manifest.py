@@ -645,6 +645,22 @@ async def test_a_page_too_large_to_be_real_is_refused_and_a_smaller_one_served(t
     assert len(page.items) == count - 1
 
 
+async def test_a_pages_names_count_against_its_bound_once_its_records_are_decoded(tmp_path: Path) -> None:
+    """Records that alone fit the bound, and names that tip it: refused read from the file and read from
+    the records decoded after the unlock alike (each row weighed once, when decoded)."""
+    folder, _ = write_small(tmp_path, encrypted=False)
+    count, path = 1000, "Library/" + "n" * 200
+    record = os.urandom(MAX_PAGE_BYTES // count - 64)  # with its names a row weighs about 200 bytes more
+    _add_rows(folder, [("ZDomain", f"{path}{n:04}", record) for n in range(count)])
+    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
+    handle = await folder_vault(tmp_path, loader).open(SMALL_ID, None)
+    loader.loaded[0].wait_completed()
+    with pytest.raises(CorruptBackupError, match=r"hold over 8 MiB"):
+        await handle.files(FileQuery(domain="ZDomain", limit=count))
+    assert len((await handle.files(FileQuery(domain="ZDomain", limit=count - 100))).items) == count - 100
+    await handle.close()
+
+
 async def test_records_too_large_to_read_are_not_fetched_and_count_for_nothing(tmp_path: Path) -> None:
     folder, _ = write_small(tmp_path, encrypted=False)
     count = MAX_PAGE_BYTES // MAX_RECORD_BYTES + 1

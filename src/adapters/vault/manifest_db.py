@@ -27,7 +27,7 @@ from ios_backup_api.adapters.vault.entries import FilesRow
 from ios_backup_api.adapters.vault.heap import give_back_free_memory
 from ios_backup_api.adapters.vault.kinds import FLAGS_OF_KIND
 from ios_backup_api.adapters.vault.manifest_queries import DATABASE_ERRORS, Completing, Connection, Dialect
-from ios_backup_api.adapters.vault.matches import Filter, MatchCache
+from ios_backup_api.adapters.vault.matches import Filter, MatchCache, Matches
 from ios_backup_api.domain.errors import CorruptBackupError
 from ios_backup_api.domain.manifest import FilePage, FileQuery, ManifestEntry
 
@@ -55,9 +55,9 @@ class OrderIndex(Protocol):
 
     def ready_readers(self, writer: Connection, readers: Sequence[Connection]) -> None: ...
 
-    def matches(self, connection: Connection, key: Filter, ids: str) -> "array[int]": ...
+    def matches(self, connection: Connection, key: Filter, ids: str) -> Matches: ...
 
-    def page(self, connection: Connection, ids: "array[int]") -> list[ManifestEntry]: ...
+    def page(self, connection: Connection, ids: Matches) -> list[ManifestEntry]: ...
 
     def located(
         self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]
@@ -95,7 +95,7 @@ class InPlaceIndex:
     def matches(self, connection: Connection, key: Filter, ids: str) -> "array[int]":
         return queries.matches(connection, self.dialect, key, ids)
 
-    def page(self, connection: Connection, ids: "array[int]") -> list[ManifestEntry]:
+    def page(self, connection: Connection, ids: Matches) -> list[ManifestEntry]:
         return queries.rows_by_id(connection, self.dialect, ids)
 
     def located(

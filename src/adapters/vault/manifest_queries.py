@@ -214,7 +214,7 @@ def matches(
         raise translated(error) from error
 
 
-def rows_by_id(connection: Connection, dialect: Dialect, ids: "array[int]") -> list[ManifestEntry]:
+def rows_by_id(connection: Connection, dialect: Dialect, ids: Sequence[int]) -> list[ManifestEntry]:
     if not ids:
         return []
     marks = ", ".join("?" * len(ids))

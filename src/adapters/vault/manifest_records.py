@@ -15,16 +15,24 @@ from itertools import islice
 from typing import Any
 
 from ios_backup_api.adapters.vault.entries import listed_record
-from ios_backup_api.adapters.vault.kinds import kind_of
-from ios_backup_api.adapters.vault.manifest_queries import LISTED, Completing, record_of, weighed, write_all
+from ios_backup_api.adapters.vault.kinds import KIND_OF_FLAGS, kind_of
+from ios_backup_api.adapters.vault.manifest_queries import (
+    LISTED,
+    Completing,
+    names_weight,
+    record_of,
+    weighed,
+    write_all,
+)
 from ios_backup_api.adapters.vault.mbfile import FileRecord
 from ios_backup_api.domain.manifest import EntryKind, ManifestEntry
 
 RECORDS = "records.decoded"
 DECODED = "d.size, d.mode, d.modified, d.protection, d.target"
 """The decoded fields, of `RECORDS` joined as `d`."""
-DECODED_WEIGHT = "coalesce(d.weight, 0)"
-"""What the record weighed as the file holds it (see manifest_queries.weighed)."""
+DECODED_WEIGHT = "d.weight"
+"""What the row weighed as the file holds it, its names and its record (see manifest_queries.weighed), or
+NULL for a row not decoded: weighed once here, not again on every page."""
 _BATCH = 128
 _BATCH_SECONDS = 0.002
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,7 +41,7 @@ _CREATE = f"CREATE TABLE {RECORDS} (id INTEGER PRIMARY KEY, size, mode, modified
 _INSERT = f"INSERT INTO {RECORDS} VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant SQL
 # The listed rows only (no other is ever shown), each with what its record weighs.
 _ROWS = (
-    f"SELECT rowid, {record_of('file', blobs=True)}, {weighed('file', record=True)}"  # noqa: S608
+    f"SELECT rowid, {record_of('file', blobs=True)}, {names_weight()} + {weighed('file', record=True)}"  # noqa: S608
     f" FROM Files NOT INDEXED WHERE {LISTED}"
 )
 
@@ -79,7 +87,10 @@ class DecodedRecords:
         """The entry of a kept row's names and flags (as bytes) and its decoded fields: `entry_of`'s, built
         without a FileRecord on the way (a listing of every row builds hundreds of thousands)."""
         file_id, domain, relative_path, flags, size, mode, modified, protection, target = values
-        kind = kind_of(flags, mode)
+        # The kept flags are settled (see `KeptIndex.settle_kinds`): nearly every row's tell its kind.
+        kind = KIND_OF_FLAGS.get(flags) if flags.__class__ is int else None
+        if kind is None:
+            kind = kind_of(flags, mode)
         return ManifestEntry(
             file_id.decode("utf-8", "replace"),
             domain.decode("utf-8", "replace"),

@@ -10,7 +10,6 @@ until they are, a page reads its rows' records from the file.
 
 import os
 import secrets
-from array import array
 from collections.abc import Sequence
 
 import apsw
@@ -21,7 +20,8 @@ from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase, settle
 from ios_backup_api.adapters.vault.manifest_pages import VFS_NAME, ManifestPages, pages_vfs
 from ios_backup_api.adapters.vault.manifest_queries import Completing, Connection, Dialect
 from ios_backup_api.adapters.vault.manifest_records import DECODED, DECODED_WEIGHT, RECORDS, DecodedRecords
-from ios_backup_api.adapters.vault.matches import Filter
+from ios_backup_api.adapters.vault.matches import Filter, Matches
+from ios_backup_api.domain.errors import CorruptBackupError
 from ios_backup_api.domain.manifest import ManifestEntry
 
 READERS = 4
@@ -47,8 +47,9 @@ _NAMES = (
     f" {queries.flags_of('e.flags', blobs=True)}"
 )
 # What a row weighs, as the in-memory path weighs it (`names_weight`, `weighed`): its names and flags as
-# kept, its record as the file holds it (or as it was when decoded: `DECODED_WEIGHT`).
+# kept, its record as the file holds it (or, once decoded, as weighed then: `DECODED_WEIGHT`).
 _NAMES_WEIGHT = queries.names_weight("e.")
+_DECODED_WEIGHT = f"coalesce({DECODED_WEIGHT}, {_NAMES_WEIGHT})"  # a row never decoded: its record is none
 _RECORD = queries.record_of("f.file", blobs=True)
 _RECORD_WEIGHT = queries.weighed("f.file", record=True)
 
@@ -86,32 +87,39 @@ class KeptIndex:
         for reader in readers:
             reader.execute("PRAGMA query_only = ON")
 
-    def matches(self, connection: Connection, key: Filter, ids: str) -> "array[int]":
-        domain = key[0]
+    def matches(self, connection: Connection, key: Filter, ids: str) -> Matches:
+        domain, path_like, flags, parent, under = key
         within = None if domain is None else _range(connection, (domain,))
+        if path_like is None and flags is None and parent is None and under is None and _plain(domain):
+            # Every kept row is listed: with no filter but the domain, the matches are a run of positions.
+            return range(*within) if within is not None else range(1, _count(connection) + 1)
         return queries.matches(connection, self.dialect, key, ids, within)
 
-    def page(self, connection: Connection, ids: "array[int]") -> list[ManifestEntry]:
+    def page(self, connection: Connection, ids: Matches) -> list[ManifestEntry]:
         if not ids:
             return []
         if ids[-1] - ids[0] == len(ids) - 1:  # a run of positions (matches are distinct and ascending)
             within, parameters = "BETWEEN ? AND ?", list[object]([ids[0], ids[-1]])
         else:
             within, parameters = f"IN ({', '.join('?' * len(ids))})", list[object](ids)
+        # In the order of the positions, as `ids` are (ascending): the rows are built as they come.
         if self.records.complete:
             sql = (
-                f"SELECT e.rowid, {_NAMES}, {DECODED}, {_NAMES_WEIGHT} + {DECODED_WEIGHT}"  # noqa: S608
-                f" FROM {_KEPT} e LEFT JOIN {RECORDS} d ON d.id = e.id WHERE e.rowid {within}"
+                f"SELECT e.rowid, {_NAMES}, {DECODED}, {_DECODED_WEIGHT}"  # noqa: S608
+                f" FROM {_KEPT} e LEFT JOIN {RECORDS} d ON d.id = e.id"
+                f" WHERE e.rowid {within} ORDER BY e.rowid"
             )
             build = self.records.entry
         else:
             sql = (
                 f"SELECT e.rowid, {_NAMES}, {_RECORD}, {_NAMES_WEIGHT} + {_RECORD_WEIGHT}"  # noqa: S608
-                f" FROM {_KEPT} e JOIN Files f ON f.rowid = e.id WHERE e.rowid {within}"
+                f" FROM {_KEPT} e JOIN Files f ON f.rowid = e.id WHERE e.rowid {within} ORDER BY e.rowid"
             )
             build = self.dialect.entry
-        by_id = {row[0]: row for row in queries.page_rows(connection, sql, parameters)}
-        return [build(by_id[position][1:-1]) for position in ids]
+        rows = queries.page_rows(connection, sql, parameters)
+        if [row[0] for row in rows] != list(ids):
+            raise CorruptBackupError("Manifest.db's order index lacks rows it listed.")  # it never changes
+        return [build(row[1:-1]) for row in rows]
 
     def located(
         self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]
@@ -134,6 +142,21 @@ class KeptIndex:
         self.records.decode(work)
 
 
+def _plain(domain: str | None) -> bool:
+    """Whether the domain (if any) is text SQLite compares as the binary search does: no lone surrogate."""
+    if domain is not None:
+        try:
+            domain.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
+def _count(connection: Connection) -> int:
+    (largest,) = connection.execute(f"SELECT max(rowid) FROM {_KEPT}").fetchone()  # noqa: S608
+    return int(largest or 0)  # NULL when the table is empty
+
+
 def _range(connection: Connection, names: tuple[str, ...]) -> tuple[int, int]:
     """The positions [first, stop) of the rows whose leading names (the domain, then the relative path) are
     `names`, by a binary search of the kept table, which is sorted by those names' bytes (BINARY): a
@@ -141,8 +164,7 @@ def _range(connection: Connection, names: tuple[str, ...]) -> tuple[int, int]:
     wanted = tuple(name.encode("utf-8", "surrogatepass") for name in names)
     columns = ", ".join(f"CAST({column} AS BLOB)" for column in ("domain", "relativePath")[: len(names)])
     sql = f"SELECT {columns} FROM {_KEPT} WHERE rowid = ?"  # noqa: S608
-    (largest,) = connection.execute(f"SELECT max(rowid) FROM {_KEPT}").fetchone()  # noqa: S608
-    count = largest or 0  # NULL when the table is empty
+    count = _count(connection)
 
     def key(position: int) -> tuple[bytes, ...]:
         return tuple(connection.execute(sql, (position,)).fetchone())

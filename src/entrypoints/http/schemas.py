@@ -6,7 +6,14 @@ from typing import Literal
 import msgspec
 
 from ios_backup_api.domain.backups import BackupSummary
-from ios_backup_api.domain.manifest import FilePage, ManifestEntry
+from ios_backup_api.domain.manifest import EntryKind, FilePage, ManifestEntry
+
+_KIND_NAMES: dict[EntryKind, Literal["file", "directory", "symlink"]] = {
+    EntryKind.FILE: "file",
+    EntryKind.DIRECTORY: "directory",
+    EntryKind.SYMLINK: "symlink",
+}
+"""Looked up, not read as `.value` (an enum's property): a listing of every row maps hundreds of thousands."""
 
 
 class BackupSummaryOut(msgspec.Struct, frozen=True):
@@ -98,7 +105,7 @@ class ManifestEntryOut(msgspec.Struct, frozen=True):
             file_id,
             domain,
             relative_path,
-            None if kind is None else kind.value,
+            None if kind is None else _KIND_NAMES[kind],
             size,
             mode,
             modified_at if modified_at is None or modified_at.tzinfo is UTC else utc(modified_at),
