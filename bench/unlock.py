@@ -3,6 +3,7 @@ rounds, with the latency of /healthz measured all along (the event loop must kee
 leaves in its temporary folder."""
 
 import asyncio
+import plistlib
 import sys
 import tempfile
 import time
@@ -21,12 +22,18 @@ _HEALTH_INTERVAL = 0.005
 _AFTERMATH = 1.0  # /healthz keeps being timed this long after an unlock returns (work left in background)
 
 
-def pbkdf2_alone(folder: Path) -> float:
-    import plistlib
+_DERIVATION = "PBKDF2"
 
+
+def derivation(folder: Path) -> float:
+    """Seconds to derive the passphrase's key as every unlock of the backup must (the floor of any unlock):
+    PBKDF2-SHA256 (DPIC iterations), then PBKDF2-SHA1 (ITER iterations), by the function our keybag's
+    library (iphone_backup_decrypt) derives it with."""
     keybag = BackupKeyBag(plistlib.loads((folder / "Manifest.plist").read_bytes())["BackupKeyBag"])
+    attrs = keybag.attrs
     started = time.perf_counter()
-    pbkdf2_hmac("sha256", PASSPHRASE.encode(), keybag.attrs[b"DPSL"], keybag.attrs[b"DPIC"], 32)
+    first = pbkdf2_hmac("sha256", PASSPHRASE.encode(), attrs[b"DPSL"], attrs[b"DPIC"], 32)
+    pbkdf2_hmac("sha1", first, attrs[b"SALT"], attrs[b"ITER"], 32)
     return time.perf_counter() - started
 
 
@@ -91,9 +98,10 @@ def main() -> int:
                     return result["unlock_seconds"]
 
                 measures = {peer.name: partial(peer_unlock, peer) for peer in peers}
+                floor = {_DERIVATION: partial(derivation, folder)}
                 times = {
                     name: median(values)
-                    for name, values in interleaved(runs, {"ours": ours, **measures}).items()
+                    for name, values in interleaved(runs, {"ours": ours, **floor, **measures}).items()
                 }
                 rows_of = f" of {size.manifest_rows:,} rows" if backup_id == BIG_ID else ""
                 work = f"unlock, {size.dpic:,} iterations, {label}{rows_of}"
@@ -106,6 +114,16 @@ def main() -> int:
                         ratio(times["ours"], anchor_s),
                         f"≤ {bound}× anchor",
                         times["ours"] <= bound * anchor_s,
+                    )
+                )
+                beyond = times["ours"] - times[_DERIVATION]
+                rows.append(
+                    Row(
+                        f"{work}: beyond the key's derivation (PBKDF2-SHA256, then -SHA1), same rounds",
+                        milliseconds(beyond),
+                        f"{seconds(times[_DERIVATION])} (PBKDF2, both rounds, pycryptodome)",
+                        target="≤ 30 ms",
+                        met=beyond <= 0.030,
                     )
                 )
                 rows += [
@@ -138,11 +156,6 @@ def main() -> int:
                 "; ".join(f"{name}: {mebibytes(count)}" for name, count in left.items()),
                 target="nothing",
                 met=ours_left == 0,
-            )
-        )
-        rows.append(
-            Row(
-                "PBKDF2 alone (the floor of any unlock), pycryptodome", seconds(pbkdf2_alone(base / SMALL_ID))
             )
         )
     publish("Unlock", rows, args.smoke, figures)
