@@ -33,7 +33,7 @@ DECODED = "d.size, d.mode, d.modified, d.protection, d.target"
 DECODED_WEIGHT = "d.weight"
 """What the row weighed as the file holds it, its names and its record (see manifest_queries.weighed), or
 NULL for a row not decoded: weighed once here, not again on every page."""
-_BATCH = 128
+_BATCH = 512  # rows a batch takes from the file at most; `_BATCH_SECONDS` ends its decoding sooner
 _BATCH_SECONDS = 0.002
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
