@@ -661,6 +661,29 @@ async def test_a_pages_names_count_against_its_bound_once_its_records_are_decode
     await handle.close()
 
 
+async def test_flags_settled_by_the_mode_weigh_as_settled_once_the_records_are_decoded(
+    tmp_path: Path,
+) -> None:
+    """Text flags are no flags: the record's mode gives the row its kind's flags, and the page weighs those,
+    not the text (which alone would pass the bound), whichever way the manifest is held."""
+    folder, _ = write_small(tmp_path, encrypted=False)
+    count = 1000
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        (record,) = connection.execute("SELECT file FROM Files WHERE relativePath = 'Library'").fetchone()
+        connection.executemany(
+            "INSERT INTO Files VALUES (?, 'ZDomain', ?, ?, ?)",
+            ((f"{n:040x}", f"Library/{n:04}", "x" * (MAX_PAGE_BYTES // count), record) for n in range(count)),
+        )
+        connection.commit()
+    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
+    handle = await folder_vault(tmp_path, loader).open(SMALL_ID, None)
+    loader.loaded[0].wait_completed()
+    page = await handle.files(FileQuery(domain="ZDomain", limit=count))
+    assert {entry.kind for entry in page.items} == {EntryKind.DIRECTORY}
+    assert page.total == len(page.items) == count
+    await handle.close()
+
+
 async def test_records_too_large_to_read_are_not_fetched_and_count_for_nothing(tmp_path: Path) -> None:
     folder, _ = write_small(tmp_path, encrypted=False)
     count = MAX_PAGE_BYTES // MAX_RECORD_BYTES + 1

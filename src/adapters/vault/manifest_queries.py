@@ -58,9 +58,11 @@ def weighed(value: str, record: bool = False) -> str:
     return f"CASE WHEN typeof({value}) IN ('text', 'blob'){also} THEN length({value}) ELSE 0 END"
 
 
-def names_weight(of: str = "") -> str:
-    """What a Files row's names and flags weigh (of the table named `of`, as `e.`; or unnamed)."""
-    return " + ".join(weighed(f"{of}{column}") for column in ("fileID", "domain", "relativePath", "flags"))
+def names_weight(of: str = "", flags: bool = True) -> str:
+    """What a Files row's names and (with `flags`) its flags weigh (of the table named `of`, as `e.`; or
+    unnamed)."""
+    columns = ("fileID", "domain", "relativePath", *(("flags",) if flags else ()))
+    return " + ".join(weighed(f"{of}{column}") for column in columns)
 
 
 _WEIGHT = f"{names_weight()} + {weighed('file', record=True)}"

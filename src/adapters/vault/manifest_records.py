@@ -31,19 +31,18 @@ RECORDS = "records.decoded"
 DECODED = "d.size, d.mode, d.modified, d.protection, d.target"
 """The decoded fields, of `RECORDS` joined as `d`."""
 DECODED_WEIGHT = "d.weight"
-"""What the row weighed as the file holds it, its names and its record (see manifest_queries.weighed), or
-NULL for a row not decoded: weighed once here, not again on every page."""
+"""What the row's names and record weighed as the file holds them (see manifest_queries.weighed), or NULL
+for a row not decoded: weighed once here, not again on every page. Not its flags, which the order index may
+have settled since (see `KeptIndex.settle_kinds`)."""
 _BATCH = 512  # rows a batch takes from the file at most; `_BATCH_SECONDS` ends its decoding sooner
 _BATCH_SECONDS = 0.002
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _CREATE = f"CREATE TABLE {RECORDS} (id INTEGER PRIMARY KEY, size, mode, modified, protection, target, weight)"
 _INSERT = f"INSERT INTO {RECORDS} VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant SQL
-# The listed rows only (no other is ever shown), each with what its record weighs.
-_ROWS = (
-    f"SELECT rowid, {record_of('file', blobs=True)}, {names_weight()} + {weighed('file', record=True)}"  # noqa: S608
-    f" FROM Files NOT INDEXED WHERE {LISTED}"
-)
+# The listed rows only (no other is ever shown), each with what its names and record weigh.
+_WEIGHT = f"{names_weight(flags=False)} + {weighed('file', record=True)}"
+_ROWS = f"SELECT rowid, {record_of('file', blobs=True)}, {_WEIGHT} FROM Files NOT INDEXED WHERE {LISTED}"  # noqa: S608
 
 
 class DecodedRecords:

@@ -49,7 +49,10 @@ _NAMES = (
 # What a row weighs, as the in-memory path weighs it (`names_weight`, `weighed`): its names and flags as
 # kept, its record as the file holds it (or, once decoded, as weighed then: `DECODED_WEIGHT`).
 _NAMES_WEIGHT = queries.names_weight("e.")
-_DECODED_WEIGHT = f"coalesce({DECODED_WEIGHT}, {_NAMES_WEIGHT})"  # a row never decoded: its record is none
+# A row never decoded weighs its names alone; its flags are weighed as kept (settled), as in `_NAMES_WEIGHT`.
+_DECODED_WEIGHT = (
+    f"coalesce({DECODED_WEIGHT}, {queries.names_weight('e.', flags=False)}) + {queries.weighed('e.flags')}"
+)
 _RECORD = queries.record_of("f.file", blobs=True)
 _RECORD_WEIGHT = queries.weighed("f.file", record=True)
 
