@@ -10,8 +10,8 @@ text (a lone surrogate survives).
 
 import time
 from collections import deque
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from ios_backup_api.adapters.vault.entries import listed_record
@@ -35,6 +35,9 @@ DECODED_WEIGHT = "d.weight"
 for a row not decoded: weighed once here, not again on every page. Not its flags, which the order index may
 have settled since (see `KeptIndex.settle_kinds`)."""
 _BATCH = 512  # rows a batch takes from the file at most; `_BATCH_SECONDS` ends its decoding sooner
+_BATCH_BYTES = 1 << 20
+"""Records a batch takes from the file at most (past its last row): a crafted manifest's records of
+100 KiB each are read 10 at a time, not 512 (50 MiB) under the connection's lock."""
 _BATCH_SECONDS = 0.002
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -68,7 +71,7 @@ class DecodedRecords:
                 if closing():
                     return
                 if not pending:
-                    pending.extend(islice(rows, _BATCH))
+                    _take(rows, pending)
             if not pending:
                 break
             decoded = _decoded(pending)
@@ -103,6 +106,17 @@ class DecodedRecords:
             if kind is EntryKind.SYMLINK and target is not None
             else None,
         )
+
+
+def _take(rows: Iterator[tuple[Any, ...]], pending: deque[tuple[Any, ...]]) -> None:
+    """Up to `_BATCH` rows (rowid, record, weight) from `rows` into `pending`, stopping once their records
+    hold `_BATCH_BYTES`."""
+    held = 0
+    for row in rows:
+        pending.append(row)
+        held += len(row[1] or b"")
+        if len(pending) >= _BATCH or held >= _BATCH_BYTES:
+            return
 
 
 def _decoded(pending: deque[tuple[Any, ...]]) -> list[tuple[object, ...]]:

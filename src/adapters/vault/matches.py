@@ -12,7 +12,8 @@ Matches: TypeAlias = "array[int] | range"
 
 
 def _held(matches: Matches) -> int:
-    return 1 if isinstance(matches, range) else len(matches)
+    # At least one: filters that match nothing are evicted too, not kept for as long as the manifest is open.
+    return 1 if isinstance(matches, range) else max(1, len(matches))
 
 
 class MatchCache:
