@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ios_backup_api.adapters.vault.entries import listed_record
-from ios_backup_api.adapters.vault.kinds import KIND_OF_FLAGS, kind_of
+from ios_backup_api.adapters.vault.kinds import kind_of
 from ios_backup_api.adapters.vault.manifest_queries import (
     LISTED,
     Completing,
@@ -89,10 +89,7 @@ class DecodedRecords:
         """The entry of a kept row's names and flags (as bytes) and its decoded fields: `entry_of`'s, built
         without a FileRecord on the way (a listing of every row builds hundreds of thousands)."""
         file_id, domain, relative_path, flags, size, mode, modified, protection, target = values
-        # The kept flags are settled (see `KeptIndex.settle_kinds`): nearly every row's tell its kind.
-        kind = KIND_OF_FLAGS.get(flags) if flags.__class__ is int else None
-        if kind is None:
-            kind = kind_of(flags, mode)
+        kind = kind_of(flags, mode)
         return ManifestEntry(
             file_id.decode("utf-8", "replace"),
             domain.decode("utf-8", "replace"),
