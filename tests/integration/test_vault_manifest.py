@@ -18,6 +18,7 @@ import pytest
 from ios_backup_api.adapters.backup_writer.spec import Layout, SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.adapters.sql.ram_file import RamFiles
+from ios_backup_api.adapters.vault.handle import IosOpenBackup
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.manifest_queries import (
@@ -483,9 +484,7 @@ async def test_flags_and_records_of_text_that_is_not_utf8_are_no_flags_and_no_re
             "UPDATE Files SET file = CAST(X'62ff' AS TEXT) WHERE relativePath = 'Library/link'"
         )
         connection.commit()
-    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
-    handle = await folder_vault(tmp_path, loader).open(SMALL_ID, None)
-    loader.loaded[0].wait_completed()
+    handle = await _opened_completed(tmp_path)
     page = await handle.files(FileQuery(limit=1000))
     assert page.total == len(expected_listing(spec))
     by_path = {entry.relative_path: entry for entry in page.items if entry.domain == "HomeDomain"}
@@ -599,6 +598,15 @@ async def test_a_backup_is_read_ahead_once_at_a_time_until_that_read_is_freed(tm
     assert loader.calls == 1, "the second guess started no read of its own"
 
 
+async def _opened_completed(base: Path) -> IosOpenBackup:
+    """The small unencrypted backup under `base`, opened by the default loader once its manifest has done
+    all its work after the unlock (a paged one's records decoded)."""
+    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
+    handle = await folder_vault(base, loader).open(SMALL_ID, None)
+    loader.loaded[0].wait_completed()
+    return handle
+
+
 def _add_rows(folder: Path, rows: list[tuple[str, str, bytes]]) -> None:
     """Regular-file rows of (domain, relative path, record) added to the backup's plain Manifest.db."""
     with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
@@ -652,9 +660,7 @@ async def test_a_pages_names_count_against_its_bound_once_its_records_are_decode
     count, path = 1000, "Library/" + "n" * 200
     record = os.urandom(MAX_PAGE_BYTES // count - 64)  # with its names a row weighs about 200 bytes more
     _add_rows(folder, [("ZDomain", f"{path}{n:04}", record) for n in range(count)])
-    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
-    handle = await folder_vault(tmp_path, loader).open(SMALL_ID, None)
-    loader.loaded[0].wait_completed()
+    handle = await _opened_completed(tmp_path)
     with pytest.raises(CorruptBackupError, match=r"hold over 8 MiB"):
         await handle.files(FileQuery(domain="ZDomain", limit=count))
     assert len((await handle.files(FileQuery(domain="ZDomain", limit=count - 100))).items) == count - 100
@@ -675,9 +681,7 @@ async def test_flags_settled_by_the_mode_weigh_as_settled_once_the_records_are_d
             ((f"{n:040x}", f"Library/{n:04}", "x" * (MAX_PAGE_BYTES // count), record) for n in range(count)),
         )
         connection.commit()
-    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
-    handle = await folder_vault(tmp_path, loader).open(SMALL_ID, None)
-    loader.loaded[0].wait_completed()
+    handle = await _opened_completed(tmp_path)
     page = await handle.files(FileQuery(domain="ZDomain", limit=count))
     assert {entry.kind for entry in page.items} == {EntryKind.DIRECTORY}
     assert page.total == len(page.items) == count
