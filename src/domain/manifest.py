@@ -105,6 +105,21 @@ class FilePage:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryRun:
+    """A page's worth of a listing of every match (the query's `limit` and `offset` say which), as its
+    entries, or as their JSON lines when the manifest's reader writes those itself (SQLite writes them from
+    the decoded records, with no Python per entry: a listing of every row is hundreds of thousands).
+
+    `lines` are UTF-8, one JSON object and a newline per entry, each the ManifestEntry of docs/API.md; then
+    `items` is empty. `count` is how many entries the run holds either way, `total` the filter's matches."""
+
+    items: list[ManifestEntry]
+    lines: bytes | None
+    count: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class ByteRange:
     """Bytes `start` to `stop` (exclusive) of a file's plaintext."""
 

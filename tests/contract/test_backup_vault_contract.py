@@ -33,6 +33,7 @@ from ios_backup_api.domain.manifest import (
 from ios_backup_api.domain.ports.vault import BackupVault, FileContent, OpenBackup
 from ios_backup_api.domain.views.pages import EntryRef
 from tests.support.backups import ENCRYPTED_ID, MBDB_ENCRYPTED_ID, MBDB_PLAIN_ID, PLAIN_ID, regular_files
+from tests.support.entry_json import entries_json, run_json
 from tests.support.layouts import as_decrypted_copy, ios_10_1
 from tests.support.vault_cases import (
     LOADERS,
@@ -411,6 +412,26 @@ async def test_limit_and_offset_page_through_the_matches_and_total_counts_them_a
     assert (beyond.items, beyond.total) == ([], len(files))
     nothing = await handle.files(FileQuery(path_like="no such path"))
     assert (nothing.items, nothing.total) == ([], 0)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        FileQuery(limit=1000),
+        FileQuery(limit=3, offset=2),
+        FileQuery(domain=HOME, limit=1000),
+        FileQuery(kind=EntryKind.DIRECTORY, limit=5, offset=1),
+        FileQuery(path_like="%.jpg", limit=1000),
+        FileQuery(limit=10, offset=10_000),
+    ],
+    ids=["every entry", "a page", "a domain", "a kind", "path_like", "past the end"],
+)
+async def test_a_run_holds_the_entries_of_the_page_files_answers(case: Case, query: FileQuery) -> None:
+    """As entries or as JSON lines: the client reads the same JSON either way."""
+    handle = await case.open()
+    page, run = await handle.files(query), await handle.run(query)
+    assert (run_json(run), run.total) == (entries_json(page.items), page.total)
+    assert run.lines is None or not run.items
 
 
 async def test_a_path_pattern_longer_than_sqlite_allows_is_an_invalid_query(case: Case) -> None:

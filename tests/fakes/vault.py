@@ -19,6 +19,7 @@ from ios_backup_api.domain.errors import (
 from ios_backup_api.domain.manifest import (
     ByteRange,
     EntryKind,
+    EntryRun,
     FileId,
     FilePage,
     FileQuery,
@@ -130,6 +131,10 @@ class InMemoryOpenBackup:
         return FilePage(
             matches[query.offset : query.offset + query.limit], len(matches), query.limit, query.offset
         )
+
+    async def run(self, query: FileQuery) -> EntryRun:
+        page = await self.files(query)
+        return EntryRun(page.items, None, len(page.items), page.total)
 
     async def domains(self) -> list[str]:
         return list(self._open_backup().domains)

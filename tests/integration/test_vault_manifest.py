@@ -18,7 +18,6 @@ import pytest
 from ios_backup_api.adapters.backup_writer.spec import Layout, SyntheticBackup, SyntheticFile
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.adapters.sql.ram_file import RamFiles
-from ios_backup_api.adapters.vault.handle import IosOpenBackup
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.manifest_queries import (
@@ -42,9 +41,11 @@ from tests.support.vault_cases import (
     RAM_FOLDER,
     SMALL_ID,
     CountingLoader,
+    add_rows,
     expected_listing,
     folder_snapshot,
     folder_vault,
+    opened_completed,
     ram_files,
     write_small,
 )
@@ -484,7 +485,7 @@ async def test_flags_and_records_of_text_that_is_not_utf8_are_no_flags_and_no_re
             "UPDATE Files SET file = CAST(X'62ff' AS TEXT) WHERE relativePath = 'Library/link'"
         )
         connection.commit()
-    handle = await _opened_completed(tmp_path)
+    handle = await opened_completed(tmp_path)
     page = await handle.files(FileQuery(limit=1000))
     assert page.total == len(expected_listing(spec))
     by_path = {entry.relative_path: entry for entry in page.items if entry.domain == "HomeDomain"}
@@ -598,29 +599,10 @@ async def test_a_backup_is_read_ahead_once_at_a_time_until_that_read_is_freed(tm
     assert loader.calls == 1, "the second guess started no read of its own"
 
 
-async def _opened_completed(base: Path) -> IosOpenBackup:
-    """The small unencrypted backup under `base`, opened by the default loader once its manifest has done
-    all its work after the unlock (a paged one's records decoded)."""
-    loader = vault_cases.LOADERS[vault_cases.DEFAULT_LOADER[0]]()
-    handle = await folder_vault(base, loader).open(SMALL_ID, None)
-    loader.loaded[0].wait_completed()
-    return handle
-
-
-def _add_rows(folder: Path, rows: list[tuple[str, str, bytes]]) -> None:
-    """Regular-file rows of (domain, relative path, record) added to the backup's plain Manifest.db."""
-    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
-        connection.executemany(
-            "INSERT INTO Files VALUES (?, ?, ?, 1, ?)",
-            ((f"{n:040x}", domain, path, record) for n, (domain, path, record) in enumerate(rows)),
-        )
-        connection.commit()
-
-
 async def test_rows_with_names_longer_than_any_phones_are_not_entries(tmp_path: Path) -> None:
     folder, spec = write_small(tmp_path, encrypted=False)
     longest = "Library/" + "p" * (MAX_PATH_BYTES - 8)
-    _add_rows(
+    add_rows(
         folder,
         [
             ("HomeDomain", longest, b""),
@@ -645,7 +627,7 @@ async def test_a_page_too_large_to_be_real_is_refused_and_a_smaller_one_served(t
     folder, _ = write_small(tmp_path, encrypted=False)
     record = os.urandom(MAX_RECORD_BYTES - 1024)
     count = MAX_PAGE_BYTES // len(record) + 1
-    _add_rows(folder, [("ZDomain", f"Library/{n:04}", record) for n in range(count)])
+    add_rows(folder, [("ZDomain", f"Library/{n:04}", record) for n in range(count)])
     handle = await folder_vault(tmp_path).open(SMALL_ID, None)
     with pytest.raises(CorruptBackupError, match=r"hold over 8 MiB.*ask for fewer entries"):
         await handle.files(FileQuery(domain="ZDomain", limit=count))
@@ -659,8 +641,8 @@ async def test_a_pages_names_count_against_its_bound_once_its_records_are_decode
     folder, _ = write_small(tmp_path, encrypted=False)
     count, path = 1000, "Library/" + "n" * 200
     record = os.urandom(MAX_PAGE_BYTES // count - 64)  # with its names a row weighs about 200 bytes more
-    _add_rows(folder, [("ZDomain", f"{path}{n:04}", record) for n in range(count)])
-    handle = await _opened_completed(tmp_path)
+    add_rows(folder, [("ZDomain", f"{path}{n:04}", record) for n in range(count)])
+    handle = await opened_completed(tmp_path)
     with pytest.raises(CorruptBackupError, match=r"hold over 8 MiB"):
         await handle.files(FileQuery(domain="ZDomain", limit=count))
     assert len((await handle.files(FileQuery(domain="ZDomain", limit=count - 100))).items) == count - 100
@@ -681,7 +663,7 @@ async def test_flags_settled_by_the_mode_weigh_as_settled_once_the_records_are_d
             ((f"{n:040x}", f"Library/{n:04}", "x" * (MAX_PAGE_BYTES // count), record) for n in range(count)),
         )
         connection.commit()
-    handle = await _opened_completed(tmp_path)
+    handle = await opened_completed(tmp_path)
     page = await handle.files(FileQuery(domain="ZDomain", limit=count))
     assert {entry.kind for entry in page.items} == {EntryKind.DIRECTORY}
     assert page.total == len(page.items) == count
@@ -691,7 +673,7 @@ async def test_flags_settled_by_the_mode_weigh_as_settled_once_the_records_are_d
 async def test_records_too_large_to_read_are_not_fetched_and_count_for_nothing(tmp_path: Path) -> None:
     folder, _ = write_small(tmp_path, encrypted=False)
     count = MAX_PAGE_BYTES // MAX_RECORD_BYTES + 1
-    _add_rows(folder, [("ZDomain", f"Library/{n:04}", bytes(MAX_RECORD_BYTES + 1)) for n in range(count)])
+    add_rows(folder, [("ZDomain", f"Library/{n:04}", bytes(MAX_RECORD_BYTES + 1)) for n in range(count)])
     handle = await folder_vault(tmp_path).open(SMALL_ID, None)
     page = await handle.files(FileQuery(domain="ZDomain", limit=count))
     assert [(entry.size, entry.mode) for entry in page.items] == [(None, None)] * count
@@ -700,7 +682,7 @@ async def test_records_too_large_to_read_are_not_fetched_and_count_for_nothing(t
 @pytest.mark.parametrize("domains", [MAX_DOMAINS - 2, MAX_DOMAINS - 1], ids=["at the bound", "past it"])
 async def test_a_domain_list_longer_than_any_phones_is_refused(tmp_path: Path, domains: int) -> None:
     folder, spec = write_small(tmp_path, encrypted=False)  # HomeDomain and CameraRollDomain, and these
-    _add_rows(folder, [(f"AppDomain-{n}", "Library", b"") for n in range(domains)])
+    add_rows(folder, [(f"AppDomain-{n}", "Library", b"") for n in range(domains)])
     handle = await folder_vault(tmp_path).open(SMALL_ID, None)
     assert (await handle.files(FileQuery())).total == len(expected_listing(spec)) + domains
     if domains + 2 <= MAX_DOMAINS:
@@ -713,7 +695,7 @@ async def test_a_domain_list_longer_than_any_phones_is_refused(tmp_path: Path, d
 async def test_a_domain_list_of_more_names_than_any_phones_is_refused(tmp_path: Path) -> None:
     folder, _ = write_small(tmp_path, encrypted=False)
     count = MAX_DOMAIN_LIST_BYTES // MAX_DOMAIN_BYTES + 1
-    _add_rows(folder, [(f"{n:04}".ljust(MAX_DOMAIN_BYTES, "d"), "Library", b"") for n in range(count)])
+    add_rows(folder, [(f"{n:04}".ljust(MAX_DOMAIN_BYTES, "d"), "Library", b"") for n in range(count)])
     handle = await folder_vault(tmp_path).open(SMALL_ID, None)
     with pytest.raises(CorruptBackupError, match=r"or over 4 MiB of names"):
         await handle.domains()

@@ -5,11 +5,13 @@ import os
 import plistlib
 import secrets
 import shutil
+import sqlite3
 import stat
 import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from ios_backup_api.adapters.backup_writer.spec import (
 )
 from ios_backup_api.adapters.backup_writer.writer import write_backup
 from ios_backup_api.adapters.sql.ram_file import RamFiles, is_tmpfs
+from ios_backup_api.adapters.vault.handle import IosOpenBackup
 from ios_backup_api.adapters.vault.manifest_buffer import ManifestBuffer
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.manifest_loader import ManifestLoader
@@ -173,6 +176,25 @@ DEFAULT_LOADER = ["ram-file"]
 def folder_vault(root: Path, loader: ManifestLoader | None = None) -> IosBackupVault:
     """The real vault over the backups under `root`, by default as the service runs on Linux."""
     return IosBackupVault(BackupFolders(root), loader or LOADERS[DEFAULT_LOADER[0]](), derivation_threads=4)
+
+
+async def opened_completed(base: Path) -> IosOpenBackup:
+    """The small unencrypted backup under `base`, opened by the default loader once its manifest has done
+    all its work after the unlock (a paged one's records decoded)."""
+    loader = LOADERS[DEFAULT_LOADER[0]]()
+    handle = await folder_vault(base, loader).open(SMALL_ID, None)
+    loader.loaded[0].wait_completed()
+    return handle
+
+
+def add_rows(folder: Path, rows: list[tuple[str, str, bytes]]) -> None:
+    """Regular-file rows of (domain, relative path, record) added to the backup's plain Manifest.db."""
+    with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
+        connection.executemany(
+            "INSERT INTO Files VALUES (?, ?, ?, 1, ?)",
+            ((f"{n:040x}", domain, path, record) for n, (domain, path, record) in enumerate(rows)),
+        )
+        connection.commit()
 
 
 def folder_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -15,7 +15,7 @@ from ios_backup_api.adapters.vault.keybag import UnlockedKeybag
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase
 from ios_backup_api.adapters.vault.payload import Reading, open_content
 from ios_backup_api.domain.errors import EntryNotFoundError
-from ios_backup_api.domain.manifest import EntryKind, FileId, FilePage, FileQuery, is_file_id
+from ios_backup_api.domain.manifest import EntryKind, EntryRun, FileId, FilePage, FileQuery, is_file_id
 from ios_backup_api.domain.ports.vault import FileContent
 from ios_backup_api.domain.views.pages import EntryRef
 
@@ -68,6 +68,10 @@ class IosOpenBackup:
     async def files(self, query: FileQuery) -> FilePage:
         self._require_open()
         return await self._query(partial(self._manifest.files, query))
+
+    async def run(self, query: FileQuery) -> EntryRun:
+        self._require_open()
+        return await self._query(partial(self._manifest.run, query))
 
     async def domains(self) -> list[str]:
         self._require_open()

@@ -26,3 +26,16 @@ def kind_of(flags: object, mode: int | None) -> EntryKind | None:
         flags = int(flags)
     known = KIND_OF_FLAGS.get(flags) if isinstance(flags, int) else None
     return known if known is not None else kind_of_mode(mode)
+
+
+def kind_name_sql(flags: str, mode: str) -> str:
+    """`kind_of` in SQL, of the columns `flags` and `mode`: the kind's name, NULL when neither tells. A REAL
+    1.0 is flags 1 to `=` as to `kind_of`, and text or a blob no flags; the type bits of an integer mode only
+    (two's complement in both, as Python's `&` is on a negative int)."""
+    by_flags = " ".join(
+        f"WHEN {flags} = {value} THEN '{kind.value}'" for value, kind in KIND_OF_FLAGS.items()
+    )
+    by_type = " ".join(f"WHEN {bits} THEN '{kind.value}'" for bits, kind in _KIND_OF_TYPE.items())
+    return (
+        f"CASE {by_flags} WHEN typeof({mode}) = 'integer' THEN CASE {mode} & {_TYPE_BITS} {by_type} END END"
+    )

@@ -29,7 +29,7 @@ from ios_backup_api.adapters.vault.kinds import FLAGS_OF_KIND
 from ios_backup_api.adapters.vault.manifest_queries import DATABASE_ERRORS, Completing, Connection, Dialect
 from ios_backup_api.adapters.vault.matches import Filter, MatchCache, Matches
 from ios_backup_api.domain.errors import CorruptBackupError
-from ios_backup_api.domain.manifest import FilePage, FileQuery, ManifestEntry
+from ios_backup_api.domain.manifest import EntryRun, FilePage, FileQuery, ManifestEntry
 
 _MATCHES_SHARE = 20  # the kept matches cost at most 1/20 of the manifest's size
 _QUIET_WAIT = 0.005
@@ -60,6 +60,8 @@ class OrderIndex(Protocol):
     def matches(self, connection: Connection, key: Filter, ids: str) -> Matches: ...
 
     def page(self, connection: Connection, ids: Matches) -> list[ManifestEntry]: ...
+
+    def lines(self, connection: Connection, ids: Matches) -> bytes | None: ...
 
     def located(
         self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]
@@ -99,6 +101,9 @@ class InPlaceIndex:
 
     def page(self, connection: Connection, ids: Matches) -> list[ManifestEntry]:
         return queries.rows_by_id(connection, self.dialect, ids)
+
+    def lines(self, connection: Connection, ids: Matches) -> None:
+        return None  # its records are decoded page by page, in Python
 
     def located(
         self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]
@@ -250,19 +255,35 @@ class ManifestDatabase:
 
     def files(self, query: FileQuery) -> FilePage:
         self._ready()
-        flags = None if query.kind is None else FLAGS_OF_KIND[query.kind]
-        key: Filter = (query.domain, query.path_like, flags, query.parent, query.under)
+        key = _filter(query)
         with self._reading() as connection:
             if not self._indexed:
                 return queries.scanned_page(connection, self._dialect, key, query)
-            with self._matches_lock:
-                matches = self._matches.get(key)
-            if matches is None:  # two queries of a new filter at once may both find its matches
-                matches = self._index.matches(connection, key, self._id_type)
-                with self._matches_lock:
-                    self._matches.put(key, matches)
+            matches = self._matched(connection, key)
             rows = self._index.page(connection, matches[query.offset : query.offset + query.limit])
         return FilePage(rows, len(matches), query.limit, query.offset)
+
+    def run(self, query: FileQuery) -> EntryRun:
+        """The page `files` answers, as JSON lines where the way of holding the manifest writes them."""
+        self._ready()
+        if self._indexed:
+            with self._reading() as connection:
+                matches = self._matched(connection, _filter(query))
+                ids = matches[query.offset : query.offset + query.limit]
+                lines = self._index.lines(connection, ids)
+            if lines is not None:
+                return EntryRun([], lines, len(ids), len(matches))
+        page = self.files(query)
+        return EntryRun(page.items, None, len(page.items), page.total)
+
+    def _matched(self, connection: Connection, key: Filter) -> Matches:
+        with self._matches_lock:
+            matches = self._matches.get(key)
+        if matches is None:  # two queries of a new filter at once may both find its matches
+            matches = self._index.matches(connection, key, self._id_type)
+            with self._matches_lock:
+                self._matches.put(key, matches)
+        return matches
 
     def row(self, file_id: str) -> FilesRow | None:
         self._prepared.wait()  # the preparation holds the writing connection, and readers wait for it
@@ -437,6 +458,11 @@ class _Readers:
                 reader.close()
             self._idle.clear()
             self._changed.notify_all()
+
+
+def _filter(query: FileQuery) -> Filter:
+    flags = None if query.kind is None else FLAGS_OF_KIND[query.kind]
+    return (query.domain, query.path_like, flags, query.parent, query.under)
 
 
 def _close_all(connection: Connection, readers: Sequence[Connection]) -> None:

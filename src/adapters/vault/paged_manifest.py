@@ -11,12 +11,14 @@ until they are, a page reads its rows' records from the file.
 import os
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 import apsw
 
 from ios_backup_api.adapters.vault import manifest_queries as queries
 from ios_backup_api.adapters.vault.cbc import BLOCK_SIZE, plaintext_length
 from ios_backup_api.adapters.vault.manifest_db import ManifestDatabase, settle
+from ios_backup_api.adapters.vault.manifest_lines import line_sql, run_sql, written
 from ios_backup_api.adapters.vault.manifest_pages import VFS_NAME, ManifestPages, pages_vfs
 from ios_backup_api.adapters.vault.manifest_queries import Completing, Connection, Dialect
 from ios_backup_api.adapters.vault.manifest_records import DECODED, DECODED_WEIGHT, RECORDS, DecodedRecords
@@ -54,6 +56,8 @@ _DECODED_WEIGHT = (
     f"coalesce({DECODED_WEIGHT}, {queries.names_weight('e.', flags=False)}) + {queries.weighed('e.flags')}"
 )
 _RECORD = queries.record_of("f.file", blobs=True)
+_LINE = line_sql("e.", "d.")
+_LACKS_ROWS = "Manifest.db's order index lacks rows it listed."  # it never changes: the file is damaged
 _RECORD_WEIGHT = queries.weighed("f.file", record=True)
 
 
@@ -101,10 +105,7 @@ class KeptIndex:
     def page(self, connection: Connection, ids: Matches) -> list[ManifestEntry]:
         if not ids:
             return []
-        if ids[-1] - ids[0] == len(ids) - 1:  # a run of positions (matches are distinct and ascending)
-            within, parameters = "BETWEEN ? AND ?", list[object]([ids[0], ids[-1]])
-        else:
-            within, parameters = f"IN ({', '.join('?' * len(ids))})", list[object](ids)
+        within, parameters = _within(ids)
         # In the order of the positions, as `ids` are (ascending): the rows are built as they come.
         if self.records.complete:
             sql = (
@@ -119,10 +120,20 @@ class KeptIndex:
                 f" FROM {_KEPT} e JOIN Files f ON f.rowid = e.id WHERE e.rowid {within} ORDER BY e.rowid"
             )
             build = self.dialect.entry
-        rows = queries.page_rows(connection, sql, parameters)
-        if [row[0] for row in rows] != list(ids):
-            raise CorruptBackupError("Manifest.db's order index lacks rows it listed.")  # it never changes
+        rows = _rows(connection, sql, parameters, ids)
         return [build(row[1:-1]) for row in rows]
+
+    def lines(self, connection: Connection, ids: Matches) -> bytes | None:
+        """The JSON lines of the entries at `ids` (see manifest_lines), once the records are decoded; None
+        before, or when SQLite can't write one of them (or one is longer than a line may be)."""
+        if not self.records.complete or not ids:
+            return None
+        within, parameters = _within(ids)
+        source = f"FROM {_KEPT} e LEFT JOIN {RECORDS} d ON d.id = e.id WHERE e.rowid {within}"
+        ((rows, lines, run),) = queries.run(connection, run_sql(source, _LINE), parameters)
+        if rows != len(ids):
+            raise CorruptBackupError(_LACKS_ROWS)
+        return written(rows, lines, run)
 
     def located(
         self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]
@@ -143,6 +154,21 @@ class KeptIndex:
 
     def complete(self, work: Completing) -> None:
         self.records.decode(work)
+
+
+def _within(ids: Matches) -> tuple[str, list[object]]:
+    """The condition on `e.rowid` (and its parameters) that selects the positions `ids`."""
+    if ids[-1] - ids[0] == len(ids) - 1:  # a run of positions (matches are distinct and ascending)
+        return "BETWEEN ? AND ?", [ids[0], ids[-1]]
+    return f"IN ({', '.join('?' * len(ids))})", list(ids)
+
+
+def _rows(connection: Connection, sql: str, parameters: list[object], ids: Matches) -> list[Any]:
+    """The page's rows (their positions first), checked against the positions asked for."""
+    rows = queries.page_rows(connection, sql, parameters)
+    if [row[0] for row in rows] != list(ids):
+        raise CorruptBackupError(_LACKS_ROWS)
+    return rows
 
 
 def _plain(domain: str | None) -> bool:

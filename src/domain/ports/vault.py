@@ -1,7 +1,7 @@
 from collections.abc import AsyncIterator, Collection
 from typing import Protocol
 
-from ios_backup_api.domain.manifest import ByteRange, FileId, FilePage, FileQuery
+from ios_backup_api.domain.manifest import ByteRange, EntryRun, FileId, FilePage, FileQuery
 from ios_backup_api.domain.views.pages import EntryRef
 
 
@@ -46,6 +46,11 @@ class OpenBackup(Protocol):
         ...
 
     async def files(self, query: FileQuery) -> FilePage: ...
+
+    async def run(self, query: FileQuery) -> EntryRun:
+        """The page `files` would answer, for a listing of every match: as JSON lines where the manifest's
+        reader writes them (see `EntryRun`)."""
+        ...
 
     async def domains(self) -> list[str]:
         """Distinct domains, sorted by code point."""

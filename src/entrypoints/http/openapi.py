@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from ios_backup_api.domain.manifest import FILE_ID_PATTERN
 from ios_backup_api.entrypoints.http.schemas import ErrorOut
@@ -24,6 +24,9 @@ _MEANINGS = {
 
 NO_NUL = "^[^\\x00]*$"
 """No NUL character: SQLite would end the text there, and match what the client did not ask for."""
+
+FilterText = Annotated[str | None, QueryParameter(max_length=1024, pattern=NO_NUL)]
+"""A text filter of the manifest's entries (`domain`, `path_like`)."""
 
 BackupId = Annotated[
     str,
@@ -59,3 +62,17 @@ def zip_content() -> ResponseSpec:
     return ResponseSpec(
         content, description="The ZIP archive", media_type="application/zip", generate_examples=False
     )
+
+
+def ndjson_content() -> ResponseSpec:
+    """JSON lines, streamed."""
+    content: Any = bytes
+    return ResponseSpec(
+        content,
+        description="One ManifestEntry (as in /files) per line, each line ended by a newline",
+        media_type=NDJSON,
+        generate_examples=False,
+    )
+
+
+NDJSON = "application/x-ndjson"

@@ -30,6 +30,14 @@ async def ending_with_the_session(chunks: AsyncIterator[bytes]) -> AsyncIterator
         raise DownloadEndedError from None
 
 
+async def after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`first`, then `rest`: a stream whose first chunk was read before its response began (a backup that
+    can't be read answers with its status, not a cut stream)."""
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
 class DownloadsEndQuietly(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
