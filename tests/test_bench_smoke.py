@@ -31,7 +31,12 @@ PROGRAMS = {
         "(iOSbackup `getRelativePathDecryptedData`, peak)",
     ],
     "archive.py": ["## Archives", "| archive of a folder of 8 files", "server RSS growth while it streams |"],
-    "manifest_pages.py": ["## Manifest pages", "| page of 100, domain filter", "| distinct domains: p50 |"],
+    "manifest_pages.py": [
+        "## Manifest pages",
+        "| page of 100, domain filter",
+        "| distinct domains: p50 |",
+        "one /files.ndjson stream, each line parsed by json) |",
+    ],
     "whole_manifest.py": [
         "## Whole manifest",
         "| all 600 rows listed with their metadata: vs iphone_backup_decrypt |",
