@@ -1,10 +1,12 @@
 """GET /backups/{id}/files.ndjson against a real server process: every match of the filters of /files, one
 JSON line each, in the listing's order, the same entries the pages give (a manifest of 2,500 rows and more
 runs than one, on the encrypted and the unencrypted samples); the count in X-Total-Count; paging and
-malformed parameters refused with 400, no session with 401."""
+malformed parameters refused with 400, no session with 401; a lock ends the stream, cut short, with one
+line in the log."""
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -15,6 +17,7 @@ import pytest
 
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE
 from tests.support.server import RunningServer, running_server, service_env
+from tests.support.streams import received_until_locked
 from tests.support.vault_cases import SMALL_ID, add_rows, write_small
 
 TOKEN = "lines-api-token-0123456789abcdef"
@@ -29,11 +32,16 @@ FILTERS = {
 
 
 @pytest.fixture
-def base(base_path: Path) -> Path:
+def rows() -> int:
+    return ROWS
+
+
+@pytest.fixture
+def base(base_path: Path, rows: int) -> Path:
     folder, _ = write_small(base_path, encrypted=False)
     with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
         (record,) = connection.execute("SELECT file FROM Files WHERE flags = 1 LIMIT 1").fetchone()
-    add_rows(folder, [("ZDomain", f"Library/{n:05}.txt", record) for n in range(ROWS)])
+    add_rows(folder, [("ZDomain", f"Library/{n:06}.txt", record) for n in range(rows)])
     return base_path
 
 
@@ -109,3 +117,18 @@ def test_without_a_session_nothing_is_listed(client: httpx.Client) -> None:
     response = client.get(f"/backups/{SMALL_ID}/files.ndjson")
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("rows", [100_000])  # 27 MB of lines: far more than the sockets hold
+def test_a_lock_mid_stream_ends_it_cut_short_with_one_log_line(
+    server: RunningServer, client: httpx.Client, rows: int
+) -> None:
+    session = _session(client, SMALL_ID, None)
+    path = f"/backups/{SMALL_ID}/files.ndjson"
+    whole = 250 * rows  # each line is longer than 250 bytes
+    assert received_until_locked(client, SMALL_ID, path, session) < whole
+    assert client.get("/healthz").status_code == 200
+    time.sleep(0.2)
+    text = server.log.read_text()
+    assert "Traceback" not in text
+    assert text.count("A download stopped: its session ended") == 1
