@@ -1,7 +1,8 @@
 """A listing of every match, a run at a time (`OpenBackup.run`), whichever way the manifest is held: once a
 paged one's records are decoded, SQLite writes each run's JSON lines (adapters/vault/manifest_lines), and
 they are the JSON of the entries the same page holds; a run it can't write as the Python path does (a name
-that is not UTF-8, a line past its bound) is built as a page is, and reads the same."""
+that is not UTF-8, a line past its bound) is built as a page is, and reads the same (one that weighs more
+than a page may is refused as the page is: see test_vault_manifest)."""
 
 import sqlite3
 from contextlib import closing

@@ -646,6 +646,10 @@ async def test_a_pages_names_count_against_its_bound_once_its_records_are_decode
     with pytest.raises(CorruptBackupError, match=r"hold over 8 MiB"):
         await handle.files(FileQuery(domain="ZDomain", limit=count))
     assert len((await handle.files(FileQuery(domain="ZDomain", limit=count - 100))).items) == count - 100
+    # A run of the listing of every match is refused as its page is, though its JSON lines are short.
+    with pytest.raises(CorruptBackupError, match=r"hold over 8 MiB"):
+        await handle.run(FileQuery(domain="ZDomain", limit=count))
+    assert (await handle.run(FileQuery(domain="ZDomain", limit=count - 100))).count == count - 100
     await handle.close()
 
 

@@ -9,6 +9,7 @@ after, as the run's bytes are checked.
 """
 
 from ios_backup_api.adapters.vault.kinds import kind_name_sql
+from ios_backup_api.adapters.vault.manifest_queries import MAX_PAGE_BYTES
 
 _MICROSECONDS = 1_000_000
 _LAST_TIME = 253_402_300_800 * _MICROSECONDS  # 10000-01-01T00:00:00Z
@@ -52,23 +53,25 @@ def line_sql(entry: str, record: str) -> str:
     return f"CASE WHEN {writable} THEN json_object({fields}) || char(10) END"
 
 
-def run_sql(source: str, line: str) -> str:
+def run_sql(source: str, line: str, weight: str) -> str:
     """How many rows `source` has (a FROM clause of `e.` rows, its positions `e.rowid`), how many of them
-    have a `line` of `MAX_LINE_BYTES` at most, and the run of those lines in the order of the positions: as
-    one value, written without the interpreter (a row at a time, the thread would take it back for each
-    row). The ordered subquery is read as a co-routine, in its order: an ORDER BY in the aggregate would
-    sort the run once more (twice the time)."""
+    have a `line` of `MAX_LINE_BYTES` at most, what they `weight` (as a page weighs its rows), and the run of
+    those lines in the order of the positions: as one value, written without the interpreter (a row at a
+    time, the thread would take it back for each row). The ordered subquery is read as a co-routine, in its
+    order: an ORDER BY in the aggregate would sort the run once more (twice the time)."""
     bounded = f"CASE WHEN length(line) <= {MAX_LINE_BYTES} THEN line END"
     return (
-        f"SELECT count(*), count({bounded}), CAST(group_concat({bounded}, '') AS BLOB)"  # noqa: S608
-        f" FROM (SELECT {line} AS line {source} ORDER BY e.rowid)"
+        f"SELECT count(*), count({bounded}), coalesce(sum(weight), 0),"  # noqa: S608
+        f" CAST(group_concat({bounded}, '') AS BLOB)"
+        f" FROM (SELECT {line} AS line, {weight} AS weight {source} ORDER BY e.rowid)"
     )
 
 
-def written(rows: int, lines: int, run: bytes | None) -> bytes | None:
-    """The `run` of the `lines` SQLite wrote for `rows` rows; None when it could not write one of them, or
-    one holds what is not UTF-8 (a name whose bytes the Python path shows with U+FFFD)."""
-    if lines != rows or run is None:
+def written(rows: int, lines: int, weight: int, run: bytes | None) -> bytes | None:
+    """The `run` of the `lines` SQLite wrote for `rows` rows of that `weight`; None when it could not write
+    one of them, one holds what is not UTF-8 (a name whose bytes the Python path shows with U+FFFD), or they
+    weigh more than a page may (which the page then refuses, as it refuses the same rows held in memory)."""
+    if lines != rows or run is None or weight > MAX_PAGE_BYTES:
         return None
     try:
         run.decode("utf-8")

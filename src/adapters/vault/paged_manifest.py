@@ -125,15 +125,18 @@ class KeptIndex:
 
     def lines(self, connection: Connection, ids: Matches) -> bytes | None:
         """The JSON lines of the entries at `ids` (see manifest_lines), once the records are decoded; None
-        before, or when SQLite can't write one of them (or one is longer than a line may be)."""
+        before, or when SQLite can't write one of them (or one is longer than a line may be, or they weigh
+        more than a page may)."""
         if not self.records.complete or not ids:
             return None
         within, parameters = _within(ids)
         source = f"FROM {_KEPT} e LEFT JOIN {RECORDS} d ON d.id = e.id WHERE e.rowid {within}"
-        ((rows, lines, run),) = queries.run(connection, run_sql(source, _LINE), parameters)
+        ((rows, lines, weight, run),) = queries.run(
+            connection, run_sql(source, _LINE, _DECODED_WEIGHT), parameters
+        )
         if rows != len(ids):
             raise CorruptBackupError(_LACKS_ROWS)
-        return written(rows, lines, run)
+        return written(rows, lines, weight, run)
 
     def located(
         self, connection: Connection, indexed: bool, entries: list[tuple[str, str]]

@@ -3,8 +3,9 @@ from typing import Annotated
 
 import msgspec
 from dishka import FromDishka
-from litestar import Controller, get
+from litestar import Controller, MediaType, Response, get
 from litestar.datastructures import ResponseHeader
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
@@ -30,7 +31,12 @@ class ManifestController(Controller):
         "/files",
         summary="Manifest entries, filtered and paged, ordered by domain then relative path",
         before_request=integers_are_digits,
-        responses=errors(400, 401, 403, 404, 409, 503),
+        responses={
+            200: ResponseSpec(
+                FilePageOut, description="Request fulfilled, document follows", generate_examples=False
+            ),
+            **errors(400, 401, 403, 404, 409, 503),
+        },
     )
     async def files(
         self,
@@ -42,10 +48,10 @@ class ManifestController(Controller):
         kind: Kind = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         offset: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
-    ) -> FilePageOut:
+    ) -> Response[bytes]:
         query = FileQuery(domain, path_like, EntryKind(kind) if kind else None, limit, offset)
         session = await sessions.resolve(backup_id, session_token)
-        return FilePageOut.of(await session.opened.files(query))
+        return Response(_page(await session.opened.run(query), query), media_type=MediaType.JSON)
 
     @get(
         "/files.ndjson",
@@ -91,6 +97,16 @@ class ManifestController(Controller):
 async def _encoded(runs: AsyncIterator[EntryRun]) -> AsyncIterator[bytes]:
     async for run in runs:
         yield _lines(run)
+
+
+def _page(run: EntryRun, query: FileQuery) -> bytes:
+    """The FilePageOut of the run: its items as the manifest's reader wrote them (a JSON array of its
+    lines: JSON text holds no newline but between them), or encoded here."""
+    if run.lines is None:
+        items = [ManifestEntryOut.of(entry) for entry in run.items]
+        return _LINES.encode(FilePageOut(items, run.total, query.limit, query.offset))
+    listed = b"[" + run.lines[:-1].replace(b"\n", b",") + b"]"
+    return b'{"items":%b,"total":%d,"limit":%d,"offset":%d}' % (listed, run.total, query.limit, query.offset)
 
 
 def _lines(run: EntryRun) -> bytes:
