@@ -5,16 +5,18 @@ malformed parameters refused with 400, no session with 401; a lock ends the stre
 line in the log."""
 
 import json
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from ios_backup_api.adapters.backup_writer.spec import SyntheticBackup
 from tests.support.backups import ENCRYPTED_ID, PASSPHRASE
 from tests.support.server import RunningServer, running_server, service_env
 from tests.support.streams import received_until_locked
@@ -31,29 +33,32 @@ FILTERS = {
 }
 
 
-@pytest.fixture
-def rows() -> int:
-    return ROWS
-
-
-@pytest.fixture
-def base(base_path: Path, rows: int) -> Path:
-    folder, _ = write_small(base_path, encrypted=False)
+def _written(base: Path, samples: Path, rows: int) -> Path:
+    """The samples and the small backup with `rows` more rows, under `base`."""
+    shutil.copytree(samples, base)
+    folder, _ = write_small(base, encrypted=False)
     with closing(sqlite3.connect(folder / "Manifest.db")) as connection:
         (record,) = connection.execute("SELECT file FROM Files WHERE flags = 1 LIMIT 1").fetchone()
     add_rows(folder, [("ZDomain", f"Library/{n:06}.txt", record) for n in range(rows)])
-    return base_path
+    return base
 
 
-@pytest.fixture
-def server(base: Path, tmp_path: Path) -> Iterator[RunningServer]:
-    with running_server(service_env(base, TOKEN, tmp_path), tmp_path, tmp_path / "server.log") as running:
-        yield running
+@contextmanager
+def _served(base: Path, scratch: Path) -> Iterator[tuple[RunningServer, httpx.Client]]:
+    with (
+        running_server(service_env(base, TOKEN, scratch), scratch, scratch / "server.log") as running,
+        httpx.Client(base_url=running.url, headers={"X-API-Token": TOKEN}, timeout=60) as client,
+    ):
+        yield running, client
 
 
-@pytest.fixture
-def client(server: RunningServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, headers={"X-API-Token": TOKEN}, timeout=60) as client:
+@pytest.fixture(scope="module")
+def client(
+    sample_root: tuple[Path, dict[str, SyntheticBackup]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[httpx.Client]:
+    """One server for the tests that read (none of them changes what it serves)."""
+    scratch = tmp_path_factory.mktemp("lines")
+    with _served(_written(scratch / "backups", sample_root[0], ROWS), scratch) as (_, client):
         yield client
 
 
@@ -119,16 +124,17 @@ def test_without_a_session_nothing_is_listed(client: httpx.Client) -> None:
     assert response.headers["content-type"].startswith("application/json")
 
 
-@pytest.mark.parametrize("rows", [100_000])  # 27 MB of lines: far more than the sockets hold
 def test_a_lock_mid_stream_ends_it_cut_short_with_one_log_line(
-    server: RunningServer, client: httpx.Client, rows: int
+    sample_root: tuple[Path, dict[str, SyntheticBackup]], tmp_path: Path
 ) -> None:
-    session = _session(client, SMALL_ID, None)
-    path = f"/backups/{SMALL_ID}/files.ndjson"
-    whole = 250 * rows  # each line is longer than 250 bytes
-    assert received_until_locked(client, SMALL_ID, path, session) < whole
-    assert client.get("/healthz").status_code == 200
-    time.sleep(0.2)
-    text = server.log.read_text()
+    rows = 100_000  # 27 MB of lines: far more than the sockets hold
+    with _served(_written(tmp_path / "backups", sample_root[0], rows), tmp_path) as (server, client):
+        session = _session(client, SMALL_ID, None)
+        path = f"/backups/{SMALL_ID}/files.ndjson"
+        whole = 250 * rows  # each line is longer than 250 bytes
+        assert received_until_locked(client, SMALL_ID, path, session) < whole
+        assert client.get("/healthz").status_code == 200
+        time.sleep(0.2)
+        text = server.log.read_text()
     assert "Traceback" not in text
     assert text.count("A download stopped: its session ended") == 1
