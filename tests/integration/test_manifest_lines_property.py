@@ -10,10 +10,12 @@ from typing import Any
 
 import apsw
 import msgspec
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ios_backup_api.adapters.vault import manifest_records, paged_manifest
+from ios_backup_api.adapters.vault.manifest_lines import MAX_LINE_BYTES
 from ios_backup_api.adapters.vault.mbfile import MAX_COUNT, FileRecord
 from ios_backup_api.adapters.vault.paged_manifest import KeptIndex
 from tests.support.entry_json import entries_json, lines_json
@@ -31,7 +33,9 @@ names = (
     | st.binary(max_size=12).map(lambda data: ("blob", data))
     | st.integers(0, 99).map(lambda number: ("value", number))
 )
-flags = st.sampled_from([1, 2, 4, 1.0, 2.0, 1.5, 0, 7, -1, None, "1", b"\x01"])
+flags = st.sampled_from(
+    [1, 2, 4, 1.0, 2.0, 4.0, -0.0, 1.5, 0, 7, -1, 2**63 - 1, -(2**63), None, "1", b"\x01"]
+)
 rows = st.lists(st.tuples(names, names, names, flags, records), min_size=1, max_size=6)
 _PHONES = st.tuples(
     texts.map(lambda text: ("text", text.encode())),
@@ -140,3 +144,14 @@ def test_a_run_that_skips_positions_is_read_in_their_order() -> None:
     lines = index.lines(connection, wanted)
     assert lines is not None
     assert [entry["file_id"] for entry in lines_json(lines)] == [f"{n - 1:02}" for n in wanted]
+
+
+@pytest.mark.parametrize(("emoji", "written"), [(1900, True), (2100, False)])
+def test_a_line_is_bounded_by_its_bytes_not_its_characters(emoji: int, written: bool) -> None:
+    """A link's target of 2,100 emoji is 2,100 characters but 8,400 bytes: past the bound, so its run is a
+    page's, and a run of such lines never holds more than a page may."""
+    record = FileRecord(0, 0o120755, None, 0, "\U0001f600" * emoji)
+    connection, index = _index_of([(("text", b"f"), ("text", b"D"), ("text", b"p"), 4, record)])
+    lines = index.lines(connection, range(1, 2))
+    assert (lines is not None) == written
+    assert lines is None or len(lines) <= MAX_LINE_BYTES
