@@ -254,27 +254,26 @@ class ManifestDatabase:
         return list(self._domains)
 
     def files(self, query: FileQuery) -> FilePage:
+        run = self._answered(query, written=False)
+        return FilePage(run.items, run.total, query.limit, query.offset)
+
+    def run(self, query: FileQuery) -> EntryRun:
+        """The page `files` answers, as JSON lines where the way of holding the manifest writes them."""
+        return self._answered(query, written=True)
+
+    def _answered(self, query: FileQuery, written: bool) -> EntryRun:
+        """The query's page: with `written`, its lines where the index writes them, else its entries."""
         self._ready()
         key = _filter(query)
         with self._reading() as connection:
             if not self._indexed:
-                return queries.scanned_page(connection, self._dialect, key, query)
+                page = queries.scanned_page(connection, self._dialect, key, query)
+                return EntryRun(page.items, None, len(page.items), page.total)
             matches = self._matched(connection, key)
-            rows = self._index.page(connection, matches[query.offset : query.offset + query.limit])
-        return FilePage(rows, len(matches), query.limit, query.offset)
-
-    def run(self, query: FileQuery) -> EntryRun:
-        """The page `files` answers, as JSON lines where the way of holding the manifest writes them."""
-        self._ready()
-        if self._indexed:
-            with self._reading() as connection:
-                matches = self._matched(connection, _filter(query))
-                ids = matches[query.offset : query.offset + query.limit]
-                lines = self._index.lines(connection, ids)
-            if lines is not None:
-                return EntryRun([], lines, len(ids), len(matches))
-        page = self.files(query)
-        return EntryRun(page.items, None, len(page.items), page.total)
+            ids = matches[query.offset : query.offset + query.limit]
+            lines = self._index.lines(connection, ids) if written else None
+            items = [] if lines is not None else self._index.page(connection, ids)
+        return EntryRun(items, lines, len(ids) if lines is not None else len(items), len(matches))
 
     def _matched(self, connection: Connection, key: Filter) -> Matches:
         with self._matches_lock:
