@@ -9,7 +9,14 @@ from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from ios_backup_api.domain.manifest import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EntryKind, EntryRun, FileQuery
+from ios_backup_api.domain.manifest import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    EntryKind,
+    EntryRun,
+    FilePage,
+    FileQuery,
+)
 from ios_backup_api.domain.services.selection import selected_runs
 from ios_backup_api.domain.services.session_lifecycle import SessionLifecycle
 from ios_backup_api.entrypoints.http.controllers.sessions import SessionHeader
@@ -103,8 +110,7 @@ def _page(run: EntryRun, query: FileQuery) -> bytes:
     """The FilePageOut of the run: its items as the manifest's reader wrote them (a JSON array of its
     lines: JSON text holds no newline but between them), or encoded here."""
     if run.lines is None:
-        items = [ManifestEntryOut.of(entry) for entry in run.items]
-        return _LINES.encode(FilePageOut(items, run.total, query.limit, query.offset))
+        return _LINES.encode(FilePageOut.of(FilePage(run.items, run.total, query.limit, query.offset)))
     listed = b"[" + run.lines[:-1].replace(b"\n", b",") + b"]"
     return b'{"items":%b,"total":%d,"limit":%d,"offset":%d}' % (listed, run.total, query.limit, query.offset)
 
